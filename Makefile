@@ -1,0 +1,41 @@
+# d2track: `make demo` runs the main job on built-in synthetic data, `make test` runs the tests.
+# Both set up .venv on first use; setup re-runs only when its inputs change.
+PY := .venv/bin/python
+STAMP := .venv/.d2track-setup
+SETUP_INPUTS := setup.py pyproject.toml scripts/setup.sh scripts/install_detectron2.py \
+	$(wildcard d2track/compat/*.py)
+LINT_PATHS := d2track configs projects tools datasets tests benchmarks scripts setup.py
+DEMO_OUT ?= output/demo
+PYTEST_ARGS ?=
+
+.PHONY: setup test demo lint format env clean
+
+setup: $(STAMP)
+
+$(STAMP): $(SETUP_INPUTS)
+	bash scripts/setup.sh
+	@touch $(STAMP)
+
+test: setup
+	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+demo: setup
+	$(PY) tools/lazyconfig_train_net.py --config-file configs/demo/faster_rcnn_R18_FPN_synthetic_shapes.py \
+		train.output_dir=$(DEMO_OUT)
+	$(PY) tools/demo/visualize_detections.py --config-file $(DEMO_OUT)/config.yaml \
+		--weights $(DEMO_OUT)/model_final.pth --output $(DEMO_OUT)/visualizations
+
+lint: setup
+	$(PY) -m black --check --quiet $(LINT_PATHS)
+	$(PY) -m isort --check-only --quiet $(LINT_PATHS)
+	$(PY) -m flake8 $(LINT_PATHS)
+
+format: setup
+	$(PY) -m black --quiet $(LINT_PATHS)
+	$(PY) -m isort --quiet $(LINT_PATHS)
+
+env: setup
+	$(PY) -m d2track.utils.collect_env
+
+clean:
+	rm -rf output .pytest_cache

@@ -1,0 +1,72 @@
+"""Pieces of ``tools/lazyconfig_train_net.py`` that later tools and tests reuse."""
+
+import copy
+import inspect
+import logging
+import os
+
+import torch
+from detectron2.config import instantiate
+from detectron2.engine import AMPTrainer, SimpleTrainer
+from detectron2.evaluation import inference_on_dataset, print_csv_format
+from detectron2.utils import comm
+
+from d2track.utils.file_io import dump_json
+
+__all__ = ["resolve_device", "build_trainer", "do_test", "EVAL_RESULTS_FILE"]
+
+logger = logging.getLogger(__name__)
+EVAL_RESULTS_FILE = "eval_results.json"
+
+
+def resolve_device(device):
+    """Return ``device``, or ``"cpu"`` (with a warning) when it asks for CUDA and there is none."""
+    if str(device).startswith("cuda") and not torch.cuda.is_available():
+        logger.warning(f"train.device={device!r} but CUDA is not available: using the CPU")
+        return "cpu"
+    return str(device)
+
+
+def build_trainer(cfg, model, data_loader, optimizer):
+    """AMPTrainer when ``cfg.train.amp.enabled`` on CUDA, else SimpleTrainer.
+
+    Detectron2's AMPTrainer asserts CUDA, so on the CPU AMP is turned off with a warning.
+    """
+    on_cuda = next(model.parameters()).is_cuda
+    if cfg.train.amp.enabled and not on_cuda:
+        logger.warning("train.amp.enabled=True needs CUDA: training in float32 on the CPU")
+    if cfg.train.amp.enabled and on_cuda:
+        return AMPTrainer(model, data_loader, optimizer)
+    return SimpleTrainer(model, data_loader, optimizer)
+
+
+def _with_output_dir(evaluator_cfg, output_dir):
+    """Default an evaluator's ``output_dir`` to ``<output_dir>/inference``, as DefaultTrainer."""
+    target = evaluator_cfg.get("_target_")
+    if callable(target) and "output_dir" not in evaluator_cfg:
+        if "output_dir" in inspect.signature(target).parameters:
+            evaluator_cfg = copy.deepcopy(evaluator_cfg)
+            evaluator_cfg.output_dir = os.path.join(output_dir, "inference")
+    return evaluator_cfg
+
+
+def do_test(cfg, model):
+    """Run ``cfg.dataloader.test`` through ``cfg.dataloader.evaluator``.
+
+    The results are printed and, on the main process, written atomically to
+    ``<train.output_dir>/eval_results.json``.
+
+    Returns:
+        dict: the evaluator's results ``{task: {metric: value}}``, or None without an evaluator.
+    """
+    if "evaluator" not in cfg.dataloader:
+        logger.warning("cfg.dataloader has no 'evaluator': nothing to evaluate")
+        return None
+    evaluator = instantiate(_with_output_dir(cfg.dataloader.evaluator, cfg.train.output_dir))
+    results = inference_on_dataset(model, instantiate(cfg.dataloader.test), evaluator)
+    if comm.is_main_process() and results:
+        print_csv_format(results)
+        path = os.path.join(cfg.train.output_dir, EVAL_RESULTS_FILE)
+        dump_json(results, path)
+        logger.info(f"evaluation results written to {path}")
+    return results

@@ -1,0 +1,1 @@
+"""DatasetEvaluators for video tasks (filled by the evaluation issue)."""

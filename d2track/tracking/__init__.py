@@ -1,0 +1,1 @@
+"""Trackers: ``update(Instances) -> Instances`` with ``.ID``; ``reset()`` per video."""

@@ -1,0 +1,1 @@
+"""Utilities: environment report, atomic file output, visualization helpers."""

@@ -1,0 +1,54 @@
+"""d2track: video perception on Detectron2.
+
+Detectron2 itself is not listed in ``install_requires``: it has no PyPI release (the name is
+unclaimed there). ``make setup`` installs it with ``scripts/install_detectron2.py`` unless an
+importable build already exists; its runtime requirements are listed here instead.
+"""
+
+import re
+from pathlib import Path
+
+from setuptools import find_packages, setup
+
+ROOT = Path(__file__).parent
+VERSION = re.search(r'__version__ = "([^"]+)"', (ROOT / "d2track/__init__.py").read_text())[1]
+
+DETECTRON2_RUNTIME = [
+    "Pillow>=7.1",
+    "matplotlib",
+    "pycocotools>=2.0.2",
+    "termcolor>=1.1",
+    "yacs>=0.1.8",
+    "tabulate",
+    "cloudpickle",
+    "tqdm>4.29.0",
+    "tensorboard",
+    "fvcore>=0.1.5,<0.1.6",
+    "iopath>=0.1.7,<0.1.10",
+    "omegaconf>=2.1,<2.4",
+    "hydra-core>=1.1",
+    "black",
+]
+VIDEO = [
+    "numpy",
+    "scipy",
+    "opencv-python-headless",
+    "motmetrics>=1.4",
+    "trackeval",
+    "lap",
+]
+
+setup(
+    name="d2track",
+    version=VERSION,
+    description="Video object detection, tracking and video instance segmentation on Detectron2",
+    long_description=(ROOT / "README.md").read_text(),
+    long_description_content_type="text/markdown",
+    license="Apache-2.0",
+    python_requires=">=3.9",
+    packages=find_packages(include=["d2track", "d2track.*"]),
+    install_requires=["torch>=1.10", "torchvision"] + DETECTRON2_RUNTIME + VIDEO,
+    extras_require={
+        "dev": ["pytest>=7", "pytest-timeout", "shapely>=2", "flake8", "isort>=5"],
+    },
+)

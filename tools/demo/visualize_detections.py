@@ -1,0 +1,78 @@
+#!/usr/bin/env python
+"""Draw a trained detector's predictions on its test split with Detectron2's Visualizer.
+
+Example::
+
+    tools/demo/visualize_detections.py --config-file CONFIG.py --weights output/model_final.pth \\
+        --output output/vis --num-images 8
+
+Writes ``<output>/<image_id>.jpg``: ground truth on the left, predictions on the right.
+"""
+
+import d2track  # noqa: F401  (first: installs the Detectron2 compat layer)
+
+# isort: split
+import argparse
+import itertools
+import logging
+import os
+
+import cv2
+import numpy as np
+import torch
+from detectron2.checkpoint import DetectionCheckpointer
+from detectron2.config import LazyConfig, instantiate
+from detectron2.data import MetadataCatalog
+from detectron2.utils.logger import setup_logger
+from detectron2.utils.visualizer import Visualizer
+
+from d2track.engine import resolve_device
+from d2track.utils.file_io import atomic_open
+
+logger = logging.getLogger("d2track")
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[1])
+    parser.add_argument("--config-file", required=True, metavar="FILE")
+    parser.add_argument("--weights", required=True, help="checkpoint (.pth) to load")
+    parser.add_argument("--output", required=True, help="folder for the images")
+    parser.add_argument("--num-images", type=int, default=8)
+    parser.add_argument("--confidence", type=float, default=0.5, help="min score to draw")
+    parser.add_argument("opts", nargs=argparse.REMAINDER, help="key=value config overrides")
+    return parser.parse_args(argv)
+
+
+def draw_pair(record, instances, metadata):
+    """Return (H, 2W, 3) RGB: ground truth left, predictions right."""
+    image = cv2.imread(record["file_name"])[:, :, ::-1]
+    gt = Visualizer(image, metadata).draw_dataset_dict(record).get_image()
+    pred = Visualizer(image, metadata).draw_instance_predictions(instances).get_image()
+    return np.concatenate([gt, pred], axis=1)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    setup_logger(name="d2track")
+    cfg = LazyConfig.apply_overrides(LazyConfig.load(args.config_file), args.opts)
+    device = resolve_device(cfg.train.device)
+    model = instantiate(cfg.model).to(device).eval()
+    DetectionCheckpointer(model).load(args.weights)
+    loader = instantiate(cfg.dataloader.test)
+    dataset_name = cfg.dataloader.test.dataset.names
+    metadata = MetadataCatalog.get(dataset_name)
+    records = {r["image_id"]: r for r in instantiate(cfg.dataloader.test.dataset)}
+    with torch.no_grad():
+        for inputs in itertools.islice(loader, args.num_images):
+            instances = model(inputs)[0]["instances"].to("cpu")
+            instances = instances[instances.scores >= args.confidence]
+            canvas = draw_pair(records[inputs[0]["image_id"]], instances, metadata)
+            path = os.path.join(args.output, f"{inputs[0]['image_id']}.jpg")
+            ok, encoded = cv2.imencode(".jpg", canvas[:, :, ::-1])
+            with atomic_open(path, "wb") as f:
+                f.write(encoded.tobytes())
+    logger.info(f"wrote {min(args.num_images, len(loader))} images to {args.output}")
+
+
+if __name__ == "__main__":
+    main()
