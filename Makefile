@@ -5,6 +5,7 @@ STAMP := .venv/.d2track-setup
 SETUP_INPUTS := setup.py pyproject.toml scripts/setup.sh scripts/install_detectron2.py \
 	$(wildcard d2track/compat/*.py)
 LINT_PATHS := d2track configs projects tools datasets tests benchmarks scripts setup.py
+DEMO_CONFIG := configs/demo/faster_rcnn_r18_fpn_400it_synthetic_shapes.py
 DEMO_OUT ?= output/demo
 PYTEST_ARGS ?=
 
@@ -20,10 +21,10 @@ test: setup
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 demo: setup
-	$(PY) tools/lazyconfig_train_net.py --config-file configs/demo/faster_rcnn_R18_FPN_synthetic_shapes.py \
-		train.output_dir=$(DEMO_OUT)
-	$(PY) tools/demo/visualize_detections.py --config-file $(DEMO_OUT)/config.yaml \
+	$(PY) tools/lazyconfig_train_net.py --config-file $(DEMO_CONFIG) train.output_dir=$(DEMO_OUT)
+	$(PY) tools/demo/visualize_detections.py --config-file $(DEMO_CONFIG) \
 		--weights $(DEMO_OUT)/model_final.pth --output $(DEMO_OUT)/visualizations
+	@echo "demo done: metrics in $(DEMO_OUT)/eval_results.json, images in $(DEMO_OUT)/visualizations/"
 
 lint: setup
 	$(PY) -m black --check --quiet $(LINT_PATHS)

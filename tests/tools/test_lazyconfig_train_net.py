@@ -9,7 +9,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 TOOL = REPO / "tools" / "lazyconfig_train_net.py"
-CONFIG = REPO / "configs" / "demo" / "faster_rcnn_r18_fpn_600it_synthetic_shapes.py"
+CONFIG = REPO / "configs" / "demo" / "faster_rcnn_r18_fpn_400it_synthetic_shapes.py"
 TINY = [
     "dataloader.train.dataset.names=synthetic_shapes_mini",
     "dataloader.test.dataset.names=synthetic_shapes_mini",
@@ -75,3 +75,17 @@ def test_two_cpu_processes_train_with_gloo(tmp_path):
     run_tool("--num-gpus", "2", "train.max_iter=1", "train.eval_period=0", output_dir=out)
     assert (out / "model_final.pth").is_file()
     assert iterations(out) == [0]
+
+
+def test_visualize_detections_draws_gt_and_predictions(trained, tmp_path):
+    import cv2
+
+    tool = REPO / "tools" / "demo" / "visualize_detections.py"
+    cmd = [sys.executable, str(tool), "--config-file", str(CONFIG), "--weights",
+           str(trained / "model_final.pth"), "--output", str(tmp_path), "--num-images", "2",
+           "--scale", "2", "--confidence", "0", *TINY]  # fmt: skip
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-4000:]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["0.png", "1.png"]
+    image = cv2.imread(str(tmp_path / "0.png"))
+    assert image.shape == (256, 512, 3)

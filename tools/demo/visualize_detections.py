@@ -6,7 +6,7 @@ Example::
     tools/demo/visualize_detections.py --config-file CONFIG.py --weights output/model_final.pth \\
         --output output/vis --num-images 8
 
-Writes ``<output>/<image_id>.jpg``: ground truth on the left, predictions on the right.
+Writes ``<output>/<image_id>.png``: ground truth on the left, predictions on the right.
 """
 
 import d2track  # noqa: F401  (first: installs the Detectron2 compat layer)
@@ -39,15 +39,17 @@ def parse_args(argv=None):
     parser.add_argument("--output", required=True, help="folder for the images")
     parser.add_argument("--num-images", type=int, default=8)
     parser.add_argument("--confidence", type=float, default=0.5, help="min score to draw")
+    parser.add_argument("--scale", type=float, default=3.0, help="upscale small images")
     parser.add_argument("opts", nargs=argparse.REMAINDER, help="key=value config overrides")
     return parser.parse_args(argv)
 
 
-def draw_pair(record, instances, metadata):
-    """Return (H, 2W, 3) RGB: ground truth left, predictions right."""
+def draw_pair(record, instances, metadata, scale):
+    """Return (H * scale, 2 * W * scale, 3) RGB: ground truth left, predictions right."""
     image = cv2.imread(record["file_name"])[:, :, ::-1]
-    gt = Visualizer(image, metadata).draw_dataset_dict(record).get_image()
-    pred = Visualizer(image, metadata).draw_instance_predictions(instances).get_image()
+    gt = Visualizer(image, metadata, scale=scale).draw_dataset_dict(record).get_image()
+    pred = Visualizer(image, metadata, scale=scale).draw_instance_predictions(instances)
+    pred = pred.get_image()
     return np.concatenate([gt, pred], axis=1)
 
 
@@ -66,9 +68,9 @@ def main(argv=None):
         for inputs in itertools.islice(loader, args.num_images):
             instances = model(inputs)[0]["instances"].to("cpu")
             instances = instances[instances.scores >= args.confidence]
-            canvas = draw_pair(records[inputs[0]["image_id"]], instances, metadata)
-            path = os.path.join(args.output, f"{inputs[0]['image_id']}.jpg")
-            ok, encoded = cv2.imencode(".jpg", canvas[:, :, ::-1])
+            canvas = draw_pair(records[inputs[0]["image_id"]], instances, metadata, args.scale)
+            path = os.path.join(args.output, f"{inputs[0]['image_id']}.png")
+            ok, encoded = cv2.imencode(".png", canvas[:, :, ::-1])
             with atomic_open(path, "wb") as f:
                 f.write(encoded.tobytes())
     logger.info(f"wrote {min(args.num_images, len(loader))} images to {args.output}")

@@ -38,8 +38,8 @@ for key in ("mask_in_features", "mask_pooler", "mask_head"):
 
 optimizer.lr = 0.02
 optimizer.weight_decay = 1e-4
-train.max_iter = 600
-train.eval_period = 600
+train.max_iter = 400
+train.eval_period = 400
 train.log_period = 20
 train.checkpointer.period = 200
 lr_multiplier = L(WarmupParamScheduler)(

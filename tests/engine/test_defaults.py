@@ -1,0 +1,43 @@
+import logging
+
+import torch
+from detectron2.config import LazyCall as L
+from detectron2.engine import AMPTrainer, SimpleTrainer
+from detectron2.evaluation import COCOEvaluator, DatasetEvaluator
+from omegaconf import OmegaConf
+
+from d2track.engine import build_trainer, resolve_device
+from d2track.engine.defaults import _with_output_dir
+
+
+def test_resolve_device_falls_back_to_cpu_without_cuda(caplog, monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with caplog.at_level(logging.WARNING):
+        assert resolve_device("cuda") == "cpu"
+    assert "CUDA is not available" in caplog.text
+    assert resolve_device("cpu") == "cpu"
+
+
+def test_resolve_device_keeps_cuda_when_available(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert resolve_device("cuda:1") == "cuda:1"
+
+
+def test_amp_on_cpu_uses_simple_trainer(caplog):
+    cfg = OmegaConf.create({"train": {"amp": {"enabled": True}}})
+    model = torch.nn.Linear(2, 1)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    with caplog.at_level(logging.WARNING):
+        trainer = build_trainer(cfg, model, [], optimizer)
+    assert type(trainer) is SimpleTrainer and not isinstance(trainer, AMPTrainer)
+    assert "needs CUDA" in caplog.text
+
+
+def test_evaluator_output_dir_defaults_to_inference_folder():
+    cfg = L(COCOEvaluator)(dataset_name="x")
+    assert _with_output_dir(cfg, "/out").output_dir == "/out/inference"
+    assert "output_dir" not in cfg  # the config itself is left as is
+    given = L(COCOEvaluator)(dataset_name="x", output_dir="/mine")
+    assert _with_output_dir(given, "/out").output_dir == "/mine"
+    plain = L(DatasetEvaluator)()
+    assert "output_dir" not in _with_output_dir(plain, "/out")
