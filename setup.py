@@ -6,6 +6,7 @@ importable build already exists; its runtime requirements are listed here instea
 """
 
 import re
+import runpy
 from pathlib import Path
 
 from setuptools import find_packages, setup
@@ -13,22 +14,8 @@ from setuptools import find_packages, setup
 ROOT = Path(__file__).parent
 VERSION = re.search(r'__version__ = "([^"]+)"', (ROOT / "d2track/__init__.py").read_text())[1]
 
-DETECTRON2_RUNTIME = [
-    "Pillow>=7.1",
-    "matplotlib",
-    "pycocotools>=2.0.2",
-    "termcolor>=1.1",
-    "yacs>=0.1.8",
-    "tabulate",
-    "cloudpickle",
-    "tqdm>4.29.0",
-    "tensorboard",
-    "fvcore>=0.1.5,<0.1.6",
-    "iopath>=0.1.7,<0.1.10",
-    "omegaconf>=2.1,<2.4",
-    "hydra-core>=1.1",
-    "black",
-]
+# Detectron2's runtime requirements: one list, kept in the installer that writes its metadata.
+DETECTRON2_RUNTIME = runpy.run_path(str(ROOT / "scripts" / "install_detectron2.py"))["REQUIRES"]
 VIDEO = [
     "numpy",
     "scipy",

@@ -52,25 +52,17 @@ def roi_case(sampling_ratio, backward):
     return run
 
 
-def deform_case(backward):
+def conv_case(backward, deformable):
+    """A 3x3 conv on 2x64x64x64: deformable (random offsets) or torch's conv2d as a reference."""
     x = torch.randn(2, 64, 64, 64, requires_grad=backward)
     weight = torch.randn(64, 64, 3, 3, requires_grad=backward)
     offset = torch.randn(2, 18, 64, 64)
 
     def run():
-        out = deform_ops.deform_conv(x, offset, weight, 1, 1, 1)
-        if backward:
-            out.sum().backward()
-
-    return run
-
-
-def conv_case(backward):
-    x = torch.randn(2, 64, 64, 64, requires_grad=backward)
-    weight = torch.randn(64, 64, 3, 3, requires_grad=backward)
-
-    def run():
-        out = torch.nn.functional.conv2d(x, weight, padding=1)
+        if deformable:
+            out = deform_ops.deform_conv(x, offset, weight, 1, 1, 1)
+        else:
+            out = torch.nn.functional.conv2d(x, weight, padding=1)
         if backward:
             out.sum().backward()
 
@@ -87,10 +79,10 @@ def cases():
         "roi_align_rotated 512x256x7x7 sr=0 fwd+bwd": roi_case(0, True),
         "roi_align_rotated 512x256x7x7 sr=2 fwd": roi_case(2, False),
         "roi_align_rotated 512x256x7x7 sr=2 fwd+bwd": roi_case(2, True),
-        "deform_conv 2x64x64x64 3x3 fwd": deform_case(False),
-        "deform_conv 2x64x64x64 3x3 fwd+bwd": deform_case(True),
-        "(reference) conv2d 2x64x64x64 3x3 fwd": conv_case(False),
-        "(reference) conv2d 2x64x64x64 3x3 fwd+bwd": conv_case(True),
+        "deform_conv 2x64x64x64 3x3 fwd": conv_case(False, deformable=True),
+        "deform_conv 2x64x64x64 3x3 fwd+bwd": conv_case(True, deformable=True),
+        "(reference) conv2d 2x64x64x64 3x3 fwd": conv_case(False, deformable=False),
+        "(reference) conv2d 2x64x64x64 3x3 fwd+bwd": conv_case(True, deformable=False),
     }
 
 

@@ -47,6 +47,7 @@ def distributed_worker(
         )
     _init_gloo(local_rank, world_size, num_gpus_per_machine, machine_rank, dist_url, timeout)
     main_func(*args)
+    _shutdown_gloo()
 
 
 def _init_gloo(local_rank, world_size, num_gpus_per_machine, machine_rank, dist_url, timeout):
@@ -63,6 +64,15 @@ def _init_gloo(local_rank, world_size, num_gpus_per_machine, machine_rank, dist_
         if machine == machine_rank:
             comm._LOCAL_PROCESS_GROUP = group
     comm.synchronize()
+
+
+def _shutdown_gloo():
+    """Leave together: a rank that exits while another still talks to it can abort gloo."""
+    import torch.distributed as dist
+    from detectron2.utils import comm
+
+    comm.synchronize()
+    dist.destroy_process_group()
 
 
 def wrap_create_ddp_model(create_ddp_model):

@@ -73,8 +73,8 @@ def nms_rotated(boxes: Tensor, scores: Tensor, iou_threshold: float) -> Tensor:
 
     Matches detectron2's CPU ``nms_rotated`` kernel: boxes are visited in order of decreasing
     score and every later box whose IoU with a kept box is ``>= iou_threshold`` is suppressed.
-    (detectron2's CUDA kernel uses ``>``; torchvision's ``nms`` uses ``>`` too.) The IoU matrix is
-    computed once, so memory grows as N^2.
+    (detectron2's CUDA kernel uses ``>``; torchvision's ``nms`` uses ``>`` too.) IoUs are computed
+    only for pairs that can overlap, so memory stays O(N).
 
     Args:
         boxes: Tensor[N, 5] of ``(cx, cy, w, h, angle_degrees)``.
@@ -92,32 +92,39 @@ def nms_rotated(boxes: Tensor, scores: Tensor, iou_threshold: float) -> Tensor:
     if boxes.shape[0] == 0:
         return torch.empty((0,), dtype=torch.int64, device=boxes.device)
     order = scores.detach().sort(descending=True, stable=True)[1]
-    sorted_boxes = boxes[order]
-    suppresses = (box_iou_rotated(sorted_boxes, sorted_boxes) >= iou_threshold).cpu()
-    keep = _greedy_keep(suppresses)
+    keep = _greedy_keep(boxes.detach()[order].to(torch.float32), float(iou_threshold))
     return order[keep.to(order.device)]
 
 
-def _greedy_keep(suppresses: Tensor) -> Tensor:
-    """Runs the greedy NMS loop on a score-sorted suppression matrix.
+def _greedy_keep(boxes: Tensor, iou_threshold: float) -> Tensor:
+    """Runs the greedy NMS loop on score-sorted boxes.
+
+    IoUs are computed lazily, as in detectron2's CPU kernel: only between a kept box and the later
+    boxes still alive whose circumscribed circles meet its own (boxes whose circles do not meet
+    have IoU 0, which suppresses only when ``iou_threshold <= 0``).
 
     Args:
-        suppresses: Tensor[N, N] bool on CPU; ``suppresses[i, j]`` means a kept box i removes j.
+        boxes: Tensor[N, 5] float32, sorted by decreasing score.
+        iou_threshold: suppress when IoU >= this.
 
     Returns:
         Tensor[K] int64 positions (in sorted order) of the kept boxes.
     """
-    n = suppresses.shape[0]
-    alive = torch.ones(n, dtype=torch.bool)
+    n = boxes.shape[0]
+    if iou_threshold <= 0:  # every IoU (even 0) reaches the threshold: the best box wins
+        return torch.zeros(1, dtype=torch.int64)
+    centers, radii = boxes[:, :2], boxes[:, 2:4].norm(dim=1) / 2
+    alive = torch.ones(n, dtype=torch.bool, device=boxes.device)
     keep: List[int] = []
-    start = 0
-    while start < n:
-        i = start + int(alive[start:].to(torch.uint8).argmax())
+    for i in range(n):
         if not bool(alive[i]):
-            break
+            continue
         keep.append(i)
-        alive &= ~suppresses[i]
-        start = i + 1
+        rest = torch.nonzero(alive[i + 1 :]).flatten() + (i + 1)
+        rest = rest[(centers[rest] - centers[i]).norm(dim=1) < radii[rest] + radii[i]]
+        if rest.numel():
+            iou = box_iou_rotated(boxes[i : i + 1], boxes[rest])[0]
+            alive[rest[iou >= iou_threshold]] = False
     return torch.tensor(keep, dtype=torch.int64)
 
 

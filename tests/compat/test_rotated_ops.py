@@ -303,3 +303,21 @@ def test_roi_align_rotated_bad_rois_raise(rois, message):
 def test_roi_align_rotated_bad_input_raises():
     with pytest.raises(ValueError, match=r"input must have shape \(N, C, H, W\)"):
         roi_align_rotated(torch.randn(2, 5, 5), torch.zeros(1, 6), (2, 2), 1.0, 0)
+
+
+def test_nms_rotated_far_apart_boxes_all_kept_and_zero_threshold_keeps_best():
+    boxes = torch.tensor(
+        [[0.0, 0, 10, 2, 30], [100, 0, 10, 2, 30], [0, 100, 4, 4, 0], [0.5, 0, 10, 2, 30]]
+    )
+    scores = torch.tensor([0.9, 0.8, 0.7, 0.6])
+    assert nms_rotated(boxes, scores, 0.5).tolist() == [0, 1, 2]  # 3 overlaps 0 heavily
+    # IoU 0 >= threshold 0: detectron2's kernel suppresses every box after the best one.
+    assert nms_rotated(boxes, scores, 0.0).tolist() == [0]
+
+
+def test_nms_rotated_long_thin_boxes_overlapping_far_from_centres():
+    # Centres 45 px apart, boxes overlap near one end of the long box: must still be compared.
+    boxes = torch.tensor([[0.0, 0, 100, 2, 0], [45, 0, 10, 2, 0]])
+    scores = torch.tensor([0.9, 0.8])
+    assert nms_rotated(boxes, scores, 0.05).tolist() == [0]
+    assert nms_rotated(boxes, scores, 0.2).tolist() == [0, 1]  # IoU is 10/100

@@ -70,3 +70,54 @@ def test_record_hashes_every_file(wheel):
 def test_present_detectron2_is_left_untouched(capsys):
     installer.main([])
     assert "left untouched" in capsys.readouterr().out
+
+
+def _fake_pip(calls, sdist):
+    """Stand-in for ``installer.run``: records commands, 'downloads' by copying ``sdist``."""
+
+    def run(cmd, **kwargs):
+        calls.append((cmd, kwargs.get("env")))
+        if "download" in cmd:
+            dest = Path(cmd[cmd.index("-d") + 1])
+            dest.mkdir(parents=True, exist_ok=True)
+            (dest / installer.SDIST_NAME).write_bytes(sdist)
+
+    return run
+
+
+@pytest.mark.parametrize("pip_version,uses_old_pip", [((23, 2), False), ((26, 3), True)])
+def test_download_is_hash_pinned_and_copes_with_new_pip(
+    tmp_path, monkeypatch, pip_version, uses_old_pip
+):
+    if not SDIST.is_file():
+        pytest.skip(f"{SDIST} is not cached: run `make setup` first")
+    calls = []
+    monkeypatch.setattr(installer, "run", _fake_pip(calls, SDIST.read_bytes()))
+    monkeypatch.setattr(installer, "pip_version", lambda: pip_version)
+    path = installer.download_sdist(tmp_path / "cache")
+    assert path == tmp_path / "cache" / installer.SDIST_NAME and path.is_file()
+    download_cmd, env = calls[-1]
+    assert "--require-hashes" in download_cmd and "--no-deps" in download_cmd
+    assert ("pip<26.3" in calls[0][0]) is uses_old_pip
+    assert ("oldpip" in env.get("PYTHONPATH", "")) is uses_old_pip
+    # Cached now: a second call downloads nothing.
+    calls.clear()
+    assert installer.download_sdist(tmp_path / "cache") == path and calls == []
+
+
+def test_download_with_wrong_hash_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr(installer, "run", _fake_pip([], b"not the sdist"))
+    monkeypatch.setattr(installer, "pip_version", lambda: (23, 2))
+    with pytest.raises(SystemExit, match="sha256 mismatch"):
+        installer.download_sdist(tmp_path / "cache")
+    assert not (tmp_path / "cache" / installer.SDIST_NAME).exists()
+
+
+def test_stale_hook_detection(tmp_path):
+    init = tmp_path / "__init__.py"
+    init.write_text("x = 1\nSHIM_VERSION = 0\n")
+    assert installer.shim_version(init) == 0
+    init.write_text("nothing here\n")
+    assert installer.shim_version(init) == -1
+    assert installer.shim_version(REPO / "d2track/compat/__init__.py") >= 1
+    assert installer.hook_is_stale() is False  # make setup installed the current hook
