@@ -8,7 +8,7 @@ from functools import partial
 
 from detectron2.data import DatasetCatalog, MetadataCatalog
 
-from .synthetic import SHAPE_CLASSES, load_synthetic_shapes
+from .synthetic_shapes import SHAPE_CLASSES, load_synthetic_shapes
 
 __all__ = ["SYNTHETIC_SHAPES_SPLITS", "register_synthetic_shapes", "datasets_root"]
 
