@@ -3,7 +3,12 @@ import pytest
 from detectron2.data import DatasetCatalog, MetadataCatalog
 
 from d2track.data.datasets import builtin
-from d2track.data.datasets.synthetic_shapes import SHAPE_CLASSES, Shape, load_synthetic_shapes, shape_polygon
+from d2track.data.datasets.synthetic_shapes import (
+    SHAPE_CLASSES,
+    Shape,
+    load_synthetic_shapes,
+    shape_polygon,
+)
 
 
 def test_same_seed_same_pixels_and_annotations(tmp_path):
