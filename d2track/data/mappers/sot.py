@@ -1,0 +1,146 @@
+"""SOT training mapper: SiamFC-style template/search crops with shift and scale jitter.
+
+Follows the SiamRPN++ recipe of MMTracking 0.x (``SeqCropLikeSiamFC`` then ``SeqShiftScaleAug``):
+each frame is first cropped around its target with context (``context_amount`` of the box
+perimeter), so that the target's context square maps to ``exemplar_size`` pixels inside a
+``crop_size`` crop, padded with the image's mean colour; then a window of ``output_size``
+pixels, shifted and scaled at random, is cut from that crop's centre. Photometric
+augmentations (Detectron2 ones) may follow.
+"""
+
+import math
+
+import cv2
+import numpy as np
+import torch
+from detectron2.data import detection_utils as utils
+from detectron2.structures import BoxMode
+
+__all__ = ["crop_like_siamfc", "shift_scale_crop", "SOTTrainMapper"]
+
+
+def _affine_crop(image, window, size):
+    """Crop ``window`` (x0, y0, x1, y1) from ``image`` into a (size, size) image, mean-padded."""
+    x0, y0, x1, y1 = window
+    sx, sy = size / (x1 - x0), size / (y1 - y0)
+    matrix = np.array([[sx, 0, -x0 * sx], [0, sy, -y0 * sy]], dtype=np.float64)
+    mean = tuple(float(c) for c in image.reshape(-1, image.shape[2]).mean(axis=0))
+    return cv2.warpAffine(
+        image,
+        matrix,
+        (size, size),
+        flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=mean,
+    )
+
+
+def _map_box(box, window, size):
+    x0, y0, x1, y1 = window
+    scale = np.array([size / (x1 - x0), size / (y1 - y0)] * 2)
+    return (np.asarray(box, dtype=np.float64) - np.array([x0, y0, x0, y0])) * scale
+
+
+def crop_like_siamfc(image, box, *, context_amount=0.5, exemplar_size=127, crop_size=511):
+    """Square crop centred on ``box`` whose context region spans ``exemplar_size`` pixels.
+
+    Args:
+        image (np.ndarray): (H, W, C).
+        box (array): (4,) target box ``XYXY_ABS``.
+
+    Returns:
+        tuple[np.ndarray, np.ndarray]: the (crop_size, crop_size, C) crop and the (4,) box in it.
+    """
+    x0, y0, x1, y1 = box
+    w, h, cx, cy = x1 - x0, y1 - y0, (x0 + x1) / 2, (y0 + y1) / 2
+    context = context_amount * (w + h)
+    z_size = math.sqrt((w + context) * (h + context))
+    half = z_size * crop_size / exemplar_size / 2
+    window = (cx - half, cy - half, cx + half, cy + half)
+    return _affine_crop(image, window, crop_size), _map_box(box, window, crop_size)
+
+
+def shift_scale_crop(image, box, *, output_size, shift, scale, rng):
+    """Cut an ``output_size`` window near the centre of ``image``, randomly shifted and scaled.
+
+    The window is ``output_size * (1 + u)`` wide/high (``u`` uniform in [-scale, scale], drawn
+    per axis) and centred ``(dx, dy)`` off the image centre (uniform in [-shift, shift] pixels).
+
+    Returns:
+        tuple[np.ndarray, np.ndarray]: the (output_size, output_size, C) image and the (4,) box.
+    """
+    h, w = image.shape[:2]
+    sw, sh = output_size * (1 + rng.uniform(-scale, scale, size=2))
+    dx, dy = rng.uniform(-shift, shift, size=2)
+    cx, cy = w / 2 + dx, h / 2 + dy
+    window = (cx - sw / 2, cy - sh / 2, cx + sw / 2, cy + sh / 2)
+    return _affine_crop(image, window, output_size), _map_box(box, window, output_size)
+
+
+def _target_box(frame, instance_id):
+    for anno in frame.get("annotations", []):
+        if anno.get("instance_id") == instance_id:
+            return BoxMode.convert(anno["bbox"], anno["bbox_mode"], BoxMode.XYXY_ABS)
+    raise ValueError(f"{frame['file_name']}: no annotation with instance_id={instance_id}")
+
+
+class SOTTrainMapper:
+    """Maps a SOT pair sample to model input.
+
+    Input: ``{"template": dict, "search": dict, "template_instance_id": int,
+    "search_instance_id": int, "is_positive": bool}`` (from a SOT pair dataset).
+
+    Output: ``template``: uint8 Tensor (C, T, T), ``search``: uint8 Tensor (C, S, S),
+    ``template_box`` and ``search_box``: float32 Tensor (4,) ``XYXY_ABS`` in crop pixels,
+    ``is_positive``: bool, and the two frames' ``file_name``.
+    """
+
+    def __init__(
+        self,
+        *,
+        image_format="BGR",
+        context_amount=0.5,
+        exemplar_size=127,
+        crop_size=511,
+        template_size=127,
+        search_size=255,
+        shift=(4, 64),
+        scale=(0.05, 0.18),
+        seed=None,
+    ):
+        """
+        Args:
+            context_amount, exemplar_size, crop_size: of :func:`crop_like_siamfc`.
+            template_size, search_size: output sizes T and S.
+            shift, scale: (template, search) jitter of :func:`shift_scale_crop`.
+            seed (int or None): fixed seed for the jitter (tests); None: numpy's global RNG.
+        """
+        self.image_format = image_format
+        self.crop = dict(
+            context_amount=context_amount, exemplar_size=exemplar_size, crop_size=crop_size
+        )
+        self.sizes, self.shift, self.scale = (template_size, search_size), shift, scale
+        self.seed = seed
+
+    def __call__(self, sample):
+        rng = np.random.default_rng(
+            self.seed if self.seed is not None else np.random.randint(2**31)
+        )
+        out = {"is_positive": bool(sample["is_positive"])}
+        for i, role in enumerate(("template", "search")):
+            frame = sample[role]
+            image = utils.read_image(frame["file_name"], format=self.image_format)
+            box = _target_box(frame, sample[f"{role}_instance_id"])
+            crop, box = crop_like_siamfc(image, box, **self.crop)
+            crop, box = shift_scale_crop(
+                crop,
+                box,
+                output_size=self.sizes[i],
+                shift=self.shift[i],
+                scale=self.scale[i],
+                rng=rng,
+            )
+            out[role] = torch.as_tensor(np.ascontiguousarray(crop.transpose(2, 0, 1)))
+            out[f"{role}_box"] = torch.as_tensor(box, dtype=torch.float32)
+            out[f"{role}_file_name"] = frame["file_name"]
+        return out
