@@ -36,27 +36,19 @@ def assign_videos_to_ranks(video_lengths, world_size):
 
 
 class VideoInferenceSampler(Sampler):
-    """Yields this rank's dataset indices: whole videos, each in frame order.
+    """Yields this rank's dataset indices: whole videos, each in frame order."""
 
-    The dataset must list each video's frames contiguously and in frame order (as the CocoVID
-    loader returns them).
-    """
-
-    def __init__(self, video_ids: Sequence, *, rank=None, world_size=None):
+    def __init__(self, videos: Sequence[Sequence[int]], *, rank=None, world_size=None):
         """
         Args:
-            video_ids: the video id of every dataset index (length = dataset size).
+            videos: the dataset indices of each video, in frame order (``VideoIndex.videos``
+                of :func:`~d2track.data.datasets.build_video_index`).
             rank, world_size: default to the current process group's.
         """
         rank = comm.get_rank() if rank is None else rank
         world_size = comm.get_world_size() if world_size is None else world_size
-        starts = [i for i in range(len(video_ids)) if i == 0 or video_ids[i] != video_ids[i - 1]]
-        if len(starts) != len(set(video_ids)):
-            raise ValueError("each video's frames must be contiguous in the dataset")
-        ends = starts[1:] + [len(video_ids)]
-        lengths = [e - s for s, e in zip(starts, ends)]
-        mine = assign_videos_to_ranks(lengths, world_size)[rank]
-        self._indices = [i for v in mine for i in range(starts[v], ends[v])]
+        mine = assign_videos_to_ranks([len(v) for v in videos], world_size)[rank]
+        self._indices = [int(i) for v in mine for i in videos[v]]
 
     def __iter__(self):
         return iter(self._indices)

@@ -20,13 +20,28 @@ def make_video_dicts(root, *, lengths=(4, 2), height=24, width=32):
             annos = [_anno(100 + v, 0, 2 + 3 * f, 4)]
             if f >= 1:
                 annos.append(_anno(200 + v, 1, 20, 10))
-            dicts.append(dict(file_name=file_name, height=height, width=width,
-                              image_id=len(dicts), video_id=v, frame_id=f,
-                              video_length=length, annotations=annos))
+            dicts.append(
+                dict(
+                    file_name=file_name,
+                    height=height,
+                    width=width,
+                    image_id=len(dicts),
+                    video_id=v,
+                    frame_id=f,
+                    video_length=length,
+                    annotations=annos,
+                )
+            )
     return dicts
 
 
 def _anno(instance_id, category_id, x, y, w=6, h=5):
     poly = [x, y, x + w, y, x + w, y + h, x, y + h]
-    return dict(bbox=[x, y, w, h], bbox_mode=BoxMode.XYWH_ABS, category_id=category_id,
-                instance_id=instance_id, iscrowd=0, segmentation=[poly])
+    return dict(
+        bbox=[x, y, w, h],
+        bbox_mode=BoxMode.XYWH_ABS,
+        category_id=category_id,
+        instance_id=instance_id,
+        iscrowd=0,
+        segmentation=[poly],
+    )

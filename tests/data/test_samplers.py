@@ -11,6 +11,7 @@ from d2track.data.samplers import (
 
 # 4 videos: lengths 5, 2, 3, 4 (dataset indices 0-4, 5-6, 7-9, 10-13)
 VIDEO_IDS = [10] * 5 + [11] * 2 + [12] * 3 + [13] * 4
+VIDEOS = [list(range(0, 5)), [5, 6], [7, 8, 9], list(range(10, 14))]
 
 
 def test_assign_videos_balances_whole_videos():
@@ -20,20 +21,15 @@ def test_assign_videos_balances_whole_videos():
 
 
 def test_every_frame_exactly_once_in_frame_order():
-    shards = [list(VideoInferenceSampler(VIDEO_IDS, rank=r, world_size=2)) for r in range(2)]
+    shards = [list(VideoInferenceSampler(VIDEOS, rank=r, world_size=2)) for r in range(2)]
     assert shards == [[0, 1, 2, 3, 4, 5, 6], [7, 8, 9, 10, 11, 12, 13]]
     assert sorted(shards[0] + shards[1]) == list(range(len(VIDEO_IDS)))
-    three = [list(VideoInferenceSampler(VIDEO_IDS, rank=r, world_size=3)) for r in range(3)]
+    three = [list(VideoInferenceSampler(VIDEOS, rank=r, world_size=3)) for r in range(3)]
     assert sorted(itertools.chain(*three)) == list(range(len(VIDEO_IDS)))
     for shard in three:  # never a video split across ranks
         videos = {VIDEO_IDS[i] for i in shard}
         assert all(sum(VIDEO_IDS[i] == v for i in shard) == VIDEO_IDS.count(v) for v in videos)
-    assert len(VideoInferenceSampler(VIDEO_IDS, rank=0, world_size=1)) == 14
-
-
-def test_non_contiguous_videos_are_rejected():
-    with pytest.raises(ValueError, match="contiguous"):
-        VideoInferenceSampler([1, 1, 2, 1], rank=0, world_size=1)
+    assert len(VideoInferenceSampler(VIDEOS, rank=0, world_size=1)) == 14
 
 
 def test_mixed_sampler_follows_ratios_and_is_seeded():
@@ -63,8 +59,10 @@ def _inference_worker(out_dir):
     from detectron2.data import build_detection_test_loader
     from detectron2.utils import comm
 
+    from d2track.data.datasets import build_video_index
+
     dicts = [{"video_id": v, "frame_id": f} for v, n in [(1, 5), (2, 2), (3, 3)] for f in range(n)]
-    sampler = VideoInferenceSampler([d["video_id"] for d in dicts])
+    sampler = VideoInferenceSampler(build_video_index(dicts).videos)
     loader = build_detection_test_loader(dicts, mapper=lambda d: d, sampler=sampler)
     seen = [(b[0]["video_id"], b[0]["frame_id"]) for b in loader]
     gathered = comm.all_gather(seen)

@@ -41,3 +41,30 @@ def test_train_frames_only_and_no_sampler(tmp_path):
     dataset = VideoFrameDataset(dicts, train_frames_only=True)
     assert len(dataset) == 5
     assert dataset[1]["key"]["frame_id"] == 2 and dataset[1]["refs"] == []
+
+
+def _has_instance(frame, instance_id):
+    return any(a["instance_id"] == instance_id for a in frame["annotations"])
+
+
+def test_sot_pairs_follow_tracks(tmp_path):
+    from d2track.data.video_dataset import SOTPairDataset
+
+    dicts = make_video_dicts(tmp_path)
+    positive = SOTPairDataset(dicts, frame_range=1, pos_prob=1.0)
+    assert len(positive) == 4  # (video 0: ids 100, 200), (video 1: ids 101, 201)
+    np.random.seed(0)
+    for i in range(len(positive)):
+        for _ in range(5):
+            s = positive[i]
+            assert s["is_positive"] and s["template_instance_id"] == s["search_instance_id"]
+            assert s["template"]["video_id"] == s["search"]["video_id"]
+            assert abs(s["template"]["frame_id"] - s["search"]["frame_id"]) <= 1
+            assert _has_instance(s["template"], s["template_instance_id"])
+            assert _has_instance(s["search"], s["search_instance_id"])
+    negative = SOTPairDataset(dicts, pos_prob=0.0)
+    np.random.seed(1)
+    samples = [negative[0] for _ in range(20)]
+    assert all(not s["is_positive"] for s in samples)
+    assert {s["search_instance_id"] for s in samples} == {100, 101, 200, 201}
+    assert all(_has_instance(s["search"], s["search_instance_id"]) for s in samples)

@@ -1,0 +1,56 @@
+"""Video files: read frames with OpenCV, write an mp4 atomically."""
+
+import contextlib
+import os
+import tempfile
+
+import cv2
+
+__all__ = ["read_video_frames", "atomic_video_writer"]
+
+
+def read_video_frames(path):
+    """Yield the frames of a video file as BGR uint8 arrays of shape (H, W, 3).
+
+    Raises:
+        FileNotFoundError / ValueError: if the file is missing or OpenCV cannot decode it.
+    """
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"video file not found: {path}")
+    capture = cv2.VideoCapture(path)
+    if not capture.isOpened():
+        raise ValueError(f"OpenCV cannot open video {path}")
+    try:
+        while True:
+            ok, frame = capture.read()
+            if not ok:
+                return
+            yield frame
+    finally:
+        capture.release()
+
+
+@contextlib.contextmanager
+def atomic_video_writer(path, *, fps, frame_size, fourcc="mp4v"):
+    """A ``cv2.VideoWriter`` into a temporary file that replaces ``path`` only on success.
+
+    Args:
+        path (str): output file (``.mp4``); its folder is created.
+        fps (float): frames per second.
+        frame_size (tuple[int, int]): (W, H) of every frame written.
+    """
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp_", suffix=os.path.splitext(path)[1], dir=folder)
+    os.close(fd)
+    writer = cv2.VideoWriter(tmp, cv2.VideoWriter_fourcc(*fourcc), fps, tuple(frame_size))
+    try:
+        if not writer.isOpened():
+            raise RuntimeError(f"OpenCV cannot write {fourcc!r} video to {path}")
+        yield writer
+        writer.release()
+        os.replace(tmp, path)
+    finally:
+        writer.release()
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(tmp)
