@@ -25,6 +25,7 @@ def atomic_open(path, mode="w", **kwargs):
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder)
+    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp's file is private; results are not
     try:
         with os.fdopen(fd, mode, **kwargs) as f:
             yield f
@@ -35,6 +36,12 @@ def atomic_open(path, mode="w", **kwargs):
         with contextlib.suppress(FileNotFoundError):
             os.remove(tmp)
         raise
+
+
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def dump_json(obj, path, **kwargs):

@@ -29,3 +29,11 @@ def test_read_mode_is_rejected(tmp_path):
     with pytest.raises(ValueError, match="writes only"):
         with atomic_open(str(tmp_path / "x"), "r"):
             pass
+
+
+def test_written_files_are_not_private(tmp_path):
+    path = tmp_path / "out.json"
+    dump_json({}, str(path))
+    mask = os.umask(0)
+    os.umask(mask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~mask

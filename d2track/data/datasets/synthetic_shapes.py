@@ -14,6 +14,8 @@ import numpy as np
 
 from d2track.utils.file_io import atomic_open
 
+from .synthetic_render import fill_polygon, outline
+
 __all__ = [
     "SHAPE_CLASSES",
     "Shape",
@@ -41,21 +43,14 @@ class Shape:
 def shape_polygon(shape):
     """Return the outline of ``shape`` as a float array of shape (K, 2) in (x, y) pixels."""
     r = shape.size / 2
-    if SHAPE_CLASSES[shape.category_id] == "square":
-        offsets = [(-r, -r), (r, -r), (r, r), (-r, r)]
-    elif SHAPE_CLASSES[shape.category_id] == "circle":
-        angles = np.linspace(0, 2 * np.pi, _CIRCLE_VERTICES, endpoint=False)
-        offsets = np.stack([r * np.cos(angles), r * np.sin(angles)], axis=1)
-    else:
-        offsets = [(0, -r), (r, r), (-r, r)]
-    return np.asarray(offsets, dtype=np.float64) + (shape.cx, shape.cy)
+    kind = SHAPE_CLASSES[shape.category_id]
+    return outline(kind, r, r, vertices=_CIRCLE_VERTICES) + (shape.cx, shape.cy)
 
 
 def draw_shapes(image, shapes):
     """Draw ``shapes`` on ``image`` (H, W, 3) in place; later shapes occlude earlier ones."""
     for shape in shapes:
-        points = np.round(shape_polygon(shape)).astype(np.int32)
-        cv2.fillPoly(image, [points], color=tuple(int(c) for c in shape.color))
+        fill_polygon(image, shape_polygon(shape), tuple(int(c) for c in shape.color))
     return image
 
 

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from detectron2.data import DatasetCatalog, MetadataCatalog
 
-from d2track.data.datasets import builtin
+from d2track.data.datasets import builtin_synthetic as builtin
 from d2track.data.datasets.synthetic_shapes import (
     SHAPE_CLASSES,
     Shape,
@@ -51,7 +51,7 @@ def test_builtin_splits_registered_with_metadata():
         assert meta.thing_classes == ["square", "circle", "triangle"]
         assert meta.evaluator_type == "coco"
     before = len(DatasetCatalog.list())
-    builtin.register_all_synthetic("/nonexistent")  # idempotent, reads nothing
+    builtin.register_all_synthetic()  # idempotent, reads nothing
     assert len(DatasetCatalog.list()) == before
 
 

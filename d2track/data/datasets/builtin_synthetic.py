@@ -1,0 +1,93 @@
+"""Builtin synthetic splits: generated on first use under ``$DETECTRON2_DATASETS``, then cached.
+
+============================  ==========================================================
+name                          what
+============================  ==========================================================
+synthetic_shapes_<s>          images of shapes (``train`` 512, ``val`` 64, ``mini`` 16)
+synthetic_<task>_<s>          CocoVID videos for ``task`` in vid, mot, sot, vis;
+                              ``<s>``: train (20 videos), val (10); see :mod:`.synthetic`
+============================  ==========================================================
+"""
+
+import os
+from functools import partial
+
+from detectron2.data import DatasetCatalog, MetadataCatalog
+
+from .root import datasets_root
+from .synthetic_shapes import SHAPE_CLASSES, load_synthetic_shapes
+from .synthetic_tasks import SYNTHETIC_TASKS, synthetic_classes
+
+__all__ = [
+    "SYNTHETIC_SHAPES_SPLITS",
+    "SYNTHETIC_VIDEO_SPLITS",
+    "register_synthetic_shapes",
+    "register_synthetic_videos",
+    "register_all_synthetic",
+]
+
+# name -> (number of images, seed)
+SYNTHETIC_SHAPES_SPLITS = {
+    "synthetic_shapes_train": (512, 0),
+    "synthetic_shapes_val": (64, 1),
+    "synthetic_shapes_mini": (16, 2),  # for smoke tests and quick checks
+}
+# name -> (task, split)
+SYNTHETIC_VIDEO_SPLITS = {
+    f"synthetic_{task}_{split}": (task, split)
+    for task in SYNTHETIC_TASKS
+    for split in ("train", "val")
+}
+
+
+def register_synthetic_shapes(name, *, root=None, num_images, seed, **kwargs):
+    """Register a synthetic shapes split (idempotent). See :func:`load_synthetic_shapes`.
+
+    Args:
+        root (str or None): where images are generated; None means
+            ``<datasets_root()>/synthetic_shapes``, resolved when the split is loaded.
+    """
+    if name in DatasetCatalog.list():
+        return
+    loader = partial(_load_shapes, root, num_images=num_images, seed=seed, **kwargs)
+    DatasetCatalog.register(name, loader)
+    MetadataCatalog.get(name).set(
+        thing_classes=list(SHAPE_CLASSES),
+        thing_colors=[(0, 114, 189), (217, 83, 25), (119, 172, 48)],
+        evaluator_type="coco",
+    )
+
+
+def _load_shapes(root, **kwargs):
+    root = os.path.join(datasets_root(), "synthetic_shapes") if root is None else root
+    return load_synthetic_shapes(root, **kwargs)
+
+
+def register_synthetic_videos(name, *, task, split, root=None, **overrides):
+    """Register a synthetic video split (idempotent, generates nothing until loaded).
+
+    Args:
+        task (str): vid, mot, sot or vis.
+        split (str): train, val, ...
+        root (str or None): cache folder; None: ``<datasets_root()>/synthetic_videos``.
+        overrides: generation parameters (see :class:`.synthetic_tasks.SyntheticVideoParams`).
+    """
+    if name in DatasetCatalog.list():
+        return
+    DatasetCatalog.register(name, partial(_load_videos, name, task, split, root, overrides))
+    MetadataCatalog.get(name).set(thing_classes=synthetic_classes(task), evaluator_type=task)
+
+
+def _load_videos(name, task, split, root, overrides):
+    from .cocovid import load_cocovid_json
+    from .synthetic import ensure_synthetic_videos
+
+    json_file, image_root = ensure_synthetic_videos(task, split, root, progress=True, **overrides)
+    return load_cocovid_json(json_file, image_root, name)
+
+
+def register_all_synthetic():
+    for name, (num_images, seed) in SYNTHETIC_SHAPES_SPLITS.items():
+        register_synthetic_shapes(name, num_images=num_images, seed=seed)
+    for name, (task, split) in SYNTHETIC_VIDEO_SPLITS.items():
+        register_synthetic_videos(name, task=task, split=split)
