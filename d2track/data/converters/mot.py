@@ -1,0 +1,209 @@
+"""MOTChallenge (MOT15/16/17/20) to CocoVID, shared by ``datasets/prepare_mot*.py``.
+
+Input: the official layout ``<root>/{train,test}/<SEQ>/{seqinfo.ini, img1/000001.jpg,
+gt/gt.txt (train only), det/det.txt}``. Sequences without ``seqinfo.ini`` (some of MOT15) take
+their length from ``img1`` and their size from its first image.
+
+Ground truth (``gt.txt``: frame, id, x, y, w, h, considered flag, class, visibility) follows
+TrackEval's ``MotChallenge2DBox``: pedestrians (class 1) are category 1; the distractor classes
+(:func:`distractor_classes`) are kept as category 1 with ``ignore: true``, as are rows whose
+considered flag is 0; every other class is dropped. MOT15 has no class/visibility columns (``-1``):
+its rows are pedestrians and carry no ``visibility``. Annotations keep ``visibility``,
+``mot_instance_id`` (the gt id), ``mot_conf`` and ``mot_class_id``; ``instance_id`` is unique in
+the json. MOT17's three copies of each sequence (-DPM, -FRCNN, -SDP) are all kept, as MMTracking
+does.
+
+Half splits cut each train sequence after frame ``num_frames // 2 + 1``: ``half-train`` holds the
+MOT frames ``1..cut``, ``half-val`` the rest; ``frame_id`` restarts at 0 and images keep the 1-based
+MOT frame number as ``mot_frame_id``.
+
+Public detections (``--convert-det``) go to ``<split>_detections.json``:
+``{"<SEQ>": {"<frame_id>": [[x1, y1, x2, y2, score], ...]}}``, ``frame_id`` 0-based in that split
+(as a string key), only frames with detections listed.
+"""
+
+import configparser
+import os
+
+import cv2
+
+from .cocovid_writer import CocoVidWriter
+from .common import ConverterInputError, read_lines, require_dir, require_file
+
+__all__ = [
+    "SPLITS",
+    "distractor_classes",
+    "read_seqinfo",
+    "read_gt",
+    "read_det",
+    "split_frames",
+    "list_sequences",
+    "convert_split",
+]
+
+SPLITS = ("train", "test", "half-train", "half-val")
+_DISTRACTORS = (2, 7, 8, 12)  # person_on_vehicle, static_person, distractor, reflection
+
+
+def distractor_classes(benchmark):
+    """Class ids kept as ignored regions; MOT20 adds ``non_mot_vehicle`` (6), as TrackEval does."""
+    return _DISTRACTORS + (6,) if benchmark == "MOT20" else _DISTRACTORS
+
+
+def read_seqinfo(seq_dir):
+    """Return ``{"length", "width", "height", "ext"}`` of a sequence folder."""
+    require_dir(os.path.join(seq_dir, "img1"), "img1 folder")
+    ini = os.path.join(seq_dir, "seqinfo.ini")
+    if not os.path.isfile(ini):
+        return _infer_seqinfo(seq_dir)
+    parser = configparser.ConfigParser()
+    parser.read(ini, encoding="utf-8")
+    if "Sequence" not in parser:
+        raise ConverterInputError(ini, "no [Sequence] section")
+    section = parser["Sequence"]
+    try:
+        info = {k: int(section[key]) for k, key in _INI_KEYS.items()}
+    except (KeyError, ValueError) as e:
+        raise ConverterInputError(ini, f"missing or non-integer key {e}") from None
+    info["ext"] = section.get("imExt", ".jpg")
+    return info
+
+
+_INI_KEYS = {"length": "seqLength", "width": "imWidth", "height": "imHeight"}
+
+
+def _infer_seqinfo(seq_dir):
+    img_dir = require_dir(os.path.join(seq_dir, "img1"), "img1 folder (and no seqinfo.ini)")
+    names = sorted(n for n in os.listdir(img_dir) if n.lower().endswith((".jpg", ".png")))
+    if not names:
+        raise ConverterInputError(img_dir, "no images (and no seqinfo.ini)")
+    image = cv2.imread(os.path.join(img_dir, names[0]))
+    if image is None:
+        raise ConverterInputError(os.path.join(img_dir, names[0]), "unreadable image")
+    ext = os.path.splitext(names[0])[1]
+    return {"length": len(names), "width": image.shape[1], "height": image.shape[0], "ext": ext}
+
+
+def _numbers(path, number, line, min_cols):
+    fields = line.split(",")
+    if len(fields) < min_cols:
+        raise ConverterInputError(
+            path, f"expected >= {min_cols} columns, got {len(fields)}", number
+        )
+    try:
+        return [float(v) for v in fields]
+    except ValueError:
+        raise ConverterInputError(path, f"non-numeric value in {line!r}", number) from None
+
+
+def read_gt(path):
+    """Rows of a ``gt.txt`` in file order: dicts with ``frame id x y w h conf cls vis``."""
+    rows = []
+    for number, line in read_lines(path):
+        v = _numbers(path, number, line, 9)
+        frame, tid, cls = int(v[0]), int(v[1]), int(v[7])
+        rows.append(dict(frame=frame, id=tid, box=v[2:6], conf=v[6], cls=cls, vis=v[8]))
+    return rows
+
+
+def read_det(path):
+    """A ``det.txt`` as ``{mot_frame: [[x1, y1, x2, y2, score], ...]}``."""
+    dets = {}
+    for number, line in read_lines(path):
+        v = _numbers(path, number, line, 7)
+        x, y, w, h = v[2:6]
+        dets.setdefault(int(v[0]), []).append([x, y, x + w, y + h, v[6]])
+    return dets
+
+
+def split_frames(length, split):
+    """1-based MOT frame numbers of a sequence of ``length`` frames in ``split``."""
+    cut = length // 2 + 1
+    if split == "half-train":
+        return list(range(1, min(cut, length) + 1))
+    if split == "half-val":
+        return list(range(cut + 1, length + 1))
+    return list(range(1, length + 1))
+
+
+def list_sequences(input_root, split):
+    """Sorted sequence folder names of ``<input_root>/{train,test}``."""
+    folder = require_dir(os.path.join(input_root, "test" if split == "test" else "train"))
+    names = sorted(n for n in os.listdir(folder) if os.path.isdir(os.path.join(folder, n)))
+    if not names:
+        raise ConverterInputError(folder, "no sequence folders")
+    return names
+
+
+def _gt_fields(row, benchmark):
+    """Annotation fields of a gt row, or None when its class is dropped."""
+    cls = 1 if benchmark == "MOT15" and row["cls"] <= 0 else row["cls"]
+    if cls != 1 and cls not in distractor_classes(benchmark):
+        return None
+    fields = dict(mot_instance_id=row["id"], mot_conf=row["conf"], mot_class_id=cls)
+    if row["vis"] >= 0 and benchmark != "MOT15":
+        fields["visibility"] = row["vis"]
+    fields["ignore"] = cls != 1 or row["conf"] == 0
+    return fields
+
+
+def _add_sequence(writer, seq_dir, name, split, benchmark, track_ids):
+    info = read_seqinfo(seq_dir)
+    frames = split_frames(info["length"], split)
+    video_id = writer.add_video(name)
+    image_ids = {}
+    for frame_id, mot_frame in enumerate(frames):
+        image_ids[mot_frame] = writer.add_image(
+            file_name=f"{name}/img1/{mot_frame:06d}{info['ext']}",
+            height=info["height"],
+            width=info["width"],
+            video_id=video_id,
+            frame_id=frame_id,
+            mot_frame_id=mot_frame,
+        )
+    if split != "test":
+        gt = read_gt(require_file(os.path.join(seq_dir, "gt", "gt.txt"), "gt/gt.txt"))
+        for row in sorted(gt, key=lambda r: r["frame"]):
+            fields = _gt_fields(row, benchmark)
+            if fields is None or row["frame"] not in image_ids:
+                continue
+            key = (video_id, row["id"])
+            track_ids.setdefault(key, len(track_ids) + 1)
+            writer.add_annotation(
+                image_id=image_ids[row["frame"]],
+                category_id=1,
+                bbox=row["box"],
+                instance_id=track_ids[key],
+                **fields,
+            )
+    return frames
+
+
+def _split_dets(seq_dir, frames):
+    dets = read_det(require_file(os.path.join(seq_dir, "det", "det.txt"), "det/det.txt"))
+    return {str(i): dets[f] for i, f in enumerate(frames) if f in dets}
+
+
+def convert_split(input_root, benchmark, split, *, convert_det=False, sequences=None):
+    """Convert one split.
+
+    Args:
+        input_root (str): the MOT root holding ``train/`` and ``test/``.
+        benchmark (str): ``MOT15``, ``MOT16``, ``MOT17`` or ``MOT20``.
+        split (str): one of :data:`SPLITS`.
+        convert_det (bool): also read the public detections.
+        sequences (iterable or None): wraps the sequence names (e.g. a progress bar).
+
+    Returns:
+        tuple[CocoVidWriter, dict or None]: the json builder and the detections (see module doc).
+    """
+    writer = CocoVidWriter([{"id": 1, "name": "pedestrian"}])
+    folder = os.path.join(input_root, "test" if split == "test" else "train")
+    names = list_sequences(input_root, split)
+    track_ids, dets = {}, {} if convert_det else None
+    for name in names if sequences is None else sequences(names):
+        seq_dir = os.path.join(folder, name)
+        frames = _add_sequence(writer, seq_dir, name, split, benchmark, track_ids)
+        if convert_det:
+            dets[name] = _split_dets(seq_dir, frames)
+    return writer, dets
