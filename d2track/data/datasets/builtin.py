@@ -133,7 +133,7 @@ _SOT = {
     "vot2018": (
         ("test",),
         "vot2018/data",
-        ("camera_motion", "illu_change", "motion_change", "occlusion", "size_change"),
+        ("camera_motion", "illum_change", "motion_change", "occlusion", "size_change"),
     ),
 }
 

@@ -1,0 +1,41 @@
+"""Convert VOT2018 (short-term) to CocoVID: ``vot2018/annotations/vot2018_test.json``.
+
+Usage::
+
+    python datasets/prepare_vot2018.py --input datasets/vot2018/data [--output-root datasets]
+"""
+
+import argparse
+import sys
+
+from d2track.data.converters.common import ConverterInputError
+from d2track.data.converters.sot import split_json_path, write_sot_json
+from d2track.data.converters.sot_vot import find_sequences, read_vot_video
+from d2track.data.datasets.root import datasets_root
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--input", required=True, help="folder of list.txt and the <seq>/ folders")
+    parser.add_argument("--output-root", default=datasets_root(), help="datasets root")
+    return parser.parse_args(argv)
+
+
+def convert(input_root, output_root):
+    """Write the test split; returns its summary."""
+    names = find_sequences(input_root)
+    videos = (read_vot_video(input_root, n) for n in names)
+    path = split_json_path(output_root, "vot2018_test")
+    return write_sot_json(videos, path, "vot2018_test", total=len(names))
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    try:
+        return convert(args.input, args.output_root)
+    except ConverterInputError as e:
+        sys.exit(f"error: {e}")
+
+
+if __name__ == "__main__":
+    main()
