@@ -114,3 +114,15 @@ def test_otb100_loads_through_registered_split(otb, tmp_path):
     assert [d["video_length"] for d in dicts[:3]] == [2, 2, 2]
     assert dicts[9]["file_name"] == str(out / "otb100/data/Tiger1/img/0006.jpg")
     assert dicts[9]["annotations"][0]["bbox"] == [6.0, 6.0, 1.0, 1.0]
+
+
+def test_empty_numbered_box_file_is_skipped(tmp_path):
+    # Human4 ships an empty groundtruth_rect.1.txt next to the real groundtruth_rect.2.txt.
+    root = tmp_path / "data"
+    _sequence(root, "Human4", [1, 2], {"groundtruth_rect.2.txt": ["1,1,2,2", "2,2,2,2"]})
+    (root / "Human4" / "groundtruth_rect.1.txt").write_text("")
+    out = tmp_path / "out"
+    _main()(["--input", str(root), "--output-root", str(out)])
+    data = json.loads((out / "otb100/annotations/otb100_test.json").read_text())
+    assert [v["name"] for v in data["videos"]] == ["Human4"]
+    assert [a["bbox"] for a in data["annotations"]] == [[1.0, 1.0, 2.0, 2.0], [2.0, 2.0, 2.0, 2.0]]

@@ -32,7 +32,12 @@ def find_sequences(root):
 
 
 def _box_files(folder, seq):
-    numbered = sorted((int(m.group(1)), n) for n in os.listdir(folder) if (m := _NUMBERED.match(n)))
+    # Human4's download has an empty groundtruth_rect.1.txt next to the real .2.txt: skip empties.
+    numbered = sorted(
+        (int(m.group(1)), n)
+        for n in os.listdir(folder)
+        if (m := _NUMBERED.match(n)) and os.path.getsize(os.path.join(folder, n)) > 0
+    )
     if len(numbered) > 1:
         return [(f"{seq}-{k}", name) for k, name in numbered]
     if numbered:
