@@ -75,7 +75,10 @@ def write_videos(root, num_videos, length):
 
 def measure(dicts, workers, samples, batch_size):
     dataset = VideoFrameDataset(
-        dicts, ref_sampler=RefSampler(method="bilateral_uniform", num_ref_imgs=2, frame_range=9)
+        dicts,
+        ref_sampler=RefSampler(
+            method="bilateral_uniform", num_ref_imgs=2, frame_range=9, filter_key_img=False
+        ),
     )
     augs = [T.ResizeShortestEdge(600, max_size=1000), T.RandomFlip()]
     loader = build_detection_train_loader(
