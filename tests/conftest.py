@@ -1,25 +1,10 @@
 """Shared pytest setup: d2track (and its Detectron2 compat layer) first, datasets in a tmp dir."""
 
 import os
-import sys
-from pathlib import Path
 
 import pytest
 
 import d2track  # noqa: F401
-
-REPO = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(scope="session")
-def repo_root():
-    return REPO
-
-
-@pytest.fixture(scope="session")
-def venv_python():
-    """The interpreter running the tests (the project's .venv under `make test`)."""
-    return sys.executable
 
 
 @pytest.fixture(scope="session", autouse=True)
