@@ -40,7 +40,8 @@ and MOT image names their sequence (``MOT17-02-FRCNN/img1/000001.jpg``). Classes
 category ids are in :mod:`.builtin_meta` (matched by id); annotations of other json categories
 are dropped (MOT keeps ``pedestrian`` only, as MMTracking does). Extra fields kept: MOT
 ``mot_frame_id`` (1-based frame number in the sequence, needed to write results of half splits),
-``mot_conf``, ``mot_instance_id``; VID ``occluded``, ``generated``; SOT visibility flags.
+``mot_conf``, ``mot_instance_id``, ``mot_class_id`` (MOT evaluation needs them); VID ``occluded``,
+``generated``; SOT visibility flags.
 """
 
 import os
@@ -94,7 +95,10 @@ def _imagenet_splits():
 
 
 def _mot_splits():
-    keys = dict(image_keys=("mot_frame_id",), annotation_keys=("mot_instance_id", "mot_conf"))
+    keys = dict(
+        image_keys=("mot_frame_id",),
+        annotation_keys=("mot_instance_id", "mot_conf", "mot_class_id"),
+    )
     splits = {}
     for mot in ("MOT15", "MOT16", "MOT17", "MOT20"):
         for split in ("train", "test", "half-train", "half-val"):

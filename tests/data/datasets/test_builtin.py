@@ -127,7 +127,9 @@ def _mot_json():
     boxes = [(1, 1, 0, 1.0), (2, 1, 1, 0.0), (3, 2, 0, 1.0)]  # (ann id, image id, instance, conf)
     annotations = [
         dict(id=a, image_id=im, instance_id=ins, mot_conf=conf, category_id=1 if conf else 3)
-        | dict(bbox=[10.0, 20.0, 30.0, 60.0], visibility=0.75, mot_instance_id=ins + 5)
+        | dict(
+            bbox=[10.0, 20.0, 30.0, 60.0], visibility=0.75, mot_instance_id=ins + 5, mot_class_id=7
+        )
         for a, im, ins, conf in boxes
     ]
     videos = [dict(id=1, name="MOT17-02-FRCNN")]
@@ -152,5 +154,5 @@ def test_mot_split_keeps_pedestrians_and_mot_fields(tmp_path):
     assert [len(d["annotations"]) for d in dicts] == [1, 1]  # the car (class 3) is dropped
     ann = dicts[0]["annotations"][0]
     assert (ann["category_id"], ann["instance_id"], ann["mot_instance_id"]) == (0, 0, 5)
-    assert (ann["mot_conf"], ann["visibility"]) == (1.0, 0.75)
+    assert (ann["mot_conf"], ann["visibility"], ann["mot_class_id"]) == (1.0, 0.75, 7)
     assert meta.json_file == str(json_file) and meta.evaluator_type == "mot"
