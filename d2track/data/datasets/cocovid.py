@@ -53,7 +53,8 @@ def load_cocovid_json(
 
     Returns:
         list[dict]: per frame ``file_name``, ``height``, ``width``, ``image_id``, ``video_id``,
-        ``frame_id`` (0-based), ``video_length``, ``is_vid_train_frame`` (default True) and
+        ``frame_id`` (0-based), ``video_length``, ``is_vid_train_frame`` (default True),
+        ``video_name`` (the video record's ``name``, when it has one; result files use it) and
         ``annotations``: dicts with ``bbox`` (XYWH_ABS, values as in the json), ``bbox_mode``,
         ``category_id`` (contiguous 0..K-1), ``instance_id``, ``iscrowd`` and, when present,
         ``ignore``, ``visibility``, ``segmentation`` (polygons or compressed RLE) and ``quad``
@@ -146,6 +147,8 @@ def _build_dicts(tables, id_map, image_root, extras):
             image = tables.images[image_id][1]
             record = _frame_record(image, image_root, video_id, frame_id, len(image_ids))
             record.update({k: image[k] for k in extras[0] if k in image})
+            if "name" in tables.videos.get(video_id, (None, {}))[1]:
+                record["video_name"] = str(tables.videos[video_id][1]["name"])
             anns = tables.anns_by_image.get(image_id, [])
             record["annotations"] = _annotations(anns, id_map, extras[1], state)
             dicts.append(record)

@@ -151,6 +151,7 @@ def test_mot_split_keeps_pedestrians_and_mot_fields(tmp_path):
         MetadataCatalog.remove(name)
     assert dicts[0]["file_name"] == str(tmp_path / "MOT17/train/MOT17-02-FRCNN/img1/000301.jpg")
     assert [d["mot_frame_id"] for d in dicts] == [301, 302]
+    assert [d["video_name"] for d in dicts] == ["MOT17-02-FRCNN"] * 2
     assert [len(d["annotations"]) for d in dicts] == [1, 1]  # the car (class 3) is dropped
     ann = dicts[0]["annotations"][0]
     assert (ann["category_id"], ann["instance_id"], ann["mot_instance_id"]) == (0, 0, 5)
