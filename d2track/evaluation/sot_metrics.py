@@ -1,0 +1,257 @@
+"""One-pass evaluation (OPE) of single object tracking: success AUC, precision, norm. precision.
+
+Matches MMTracking 0.x ``eval_sot_ope`` (open-mmlab/mmtracking,
+``mmtrack/core/evaluation/eval_sot_ope.py``, called from ``BaseSOTDataset.evaluate``) with
+``protocol="mmtracking"``, and the official LaSOT toolkit (HengLan/LaSOT_Evaluation_Toolkit,
+``utils/calc_seq_err_robust.m`` + ``utils/eval_tracker.m``) with ``protocol="lasot"``.
+
+Conventions (both protocols):
+    * Boxes are ``(x, y, w, h)`` floats; the corner is ``x + w`` (no ``+1``). The OTB/LaSOT
+      ``calcRectInt`` pixel convention (right = x + w - 1, intersection ``+ 1``) gives the same
+      intersection, and its centre ``x + (w - 1) / 2`` gives the same centre *difference*, so
+      both protocols share the IoU and centre-error formulas.
+    * IoU: ``inter / max(union, 1e-6)`` (mmdet ``bbox_overlaps``).
+    * Success curve: fraction of frames with IoU ``>`` t for t in ``np.arange(0, 1.05, 0.05)``
+      (21 thresholds); success = AUC = mean of the curve.
+    * Precision curve: fraction of frames with centre error ``<=`` t for t = 0..50 px (51
+      thresholds); precision is read at index 20 (P@20). Normalised precision divides both
+      centres by the ground-truth ``(w, h)`` and uses t = 0, 0.01, ..., 0.5; read at 0.2.
+    * Frames with invalid ground truth get IoU = -1 (a miss at every threshold) and centre
+      error = -1 (a *hit* at every threshold). Both toolkits do this; it is kept on purpose.
+    * ``visible``: frames where it is False are dropped from the numerator but the denominator
+      stays the full video length, so an invisible frame counts as a miss. This is what
+      MMTracking (``only_eval_visible=True``; its LaSOT loader marks frames with
+      ``full_occlusion`` or ``out_of_view`` as not visible) and the LaSOT toolkit (frames
+      flagged in ``annos/absent/<video>.txt`` are removed, ``len_all = size(anno, 1)``) both
+      do. Pass ``visible=None`` to score every frame.
+    * Every frame is scored, the first one included. Videos are averaged with equal weight:
+      per-video curves first, then the mean curve over videos.
+    * Headline numbers are percentages (MMTracking multiplies by 100; it also rounds to 3
+      decimals, which is not done here). Curves are rates in [0, 1].
+    * Non-finite predicted boxes count as misses (their IoU and error comparisons are False).
+
+Differences of ``protocol="lasot"`` from ``"mmtracking"``:
+    * Ground truth is valid when all of x, y, w, h are > 0 (MMTracking: ``w > 0 and h > 0`` for
+      IoU, and a centre with positive coordinates for precision).
+    * The first frame's prediction is replaced by the ground truth.
+    * From the second frame on, a prediction with a NaN, ``w <= 0`` or ``h <= 0`` is replaced by
+      the previous (already repaired) prediction when the ground truth of that frame is
+      NaN-free; the toolkit's first-frame replacement happens after this repair.
+    * The toolkit divides by ``len + eps``; the 2e-16 difference is ignored.
+
+Empty videos (zero frames) raise ``ValueError``; a one-frame video is scored on its one frame.
+"""
+
+from typing import Dict, Mapping, Optional
+
+import numpy as np
+
+__all__ = [
+    "SUCCESS_THRESHOLDS",
+    "PRECISION_THRESHOLDS",
+    "NORM_PRECISION_THRESHOLDS",
+    "success_overlaps",
+    "center_errors",
+    "evaluate_ope",
+]
+
+SUCCESS_THRESHOLDS = np.arange(0, 1.05, 0.05)
+PRECISION_THRESHOLDS = np.arange(0, 51, 1).astype(np.float64)
+NORM_PRECISION_THRESHOLDS = PRECISION_THRESHOLDS / 100.0
+_PROTOCOLS = ("mmtracking", "lasot")
+_READ_INDEX = 20  # P@20 px and NP@0.2
+
+
+def _check_protocol(protocol: str) -> None:
+    if protocol not in _PROTOCOLS:
+        raise ValueError(f"protocol must be one of {_PROTOCOLS}, got {protocol!r}")
+
+
+def _gt_valid(gt: np.ndarray, protocol: str) -> np.ndarray:
+    with np.errstate(invalid="ignore"):
+        if protocol == "lasot":
+            return np.all(gt > 0, axis=1)
+        return (gt[:, 2] > 0) & (gt[:, 3] > 0)
+
+
+def success_overlaps(pred, gt, *, protocol: str = "mmtracking") -> np.ndarray:
+    """Per-frame IoU of predicted and ground-truth boxes.
+
+    Args:
+        pred: (T, 4) predicted ``(x, y, w, h)`` boxes.
+        gt: (T, 4) ground-truth ``(x, y, w, h)`` boxes.
+        protocol: ``"mmtracking"`` or ``"lasot"``; decides which ground truth is valid.
+
+    Returns:
+        (T,) float64 IoU; -1 where the ground truth is invalid.
+    """
+    _check_protocol(protocol)
+    pred = np.asarray(pred, dtype=np.float64).reshape(-1, 4)
+    gt = np.asarray(gt, dtype=np.float64).reshape(-1, 4)
+    with np.errstate(invalid="ignore"):
+        lo = np.maximum(pred[:, :2], gt[:, :2])
+        hi = np.minimum(pred[:, :2] + pred[:, 2:], gt[:, :2] + gt[:, 2:])
+        inter = np.prod(np.maximum(hi - lo, 0.0), axis=1)
+        union = pred[:, 2] * pred[:, 3] + gt[:, 2] * gt[:, 3] - inter
+        iou = inter / np.maximum(union, 1e-6)
+    return np.where(_gt_valid(gt, protocol), iou, -1.0)
+
+
+def center_errors(
+    pred, gt, *, normalized: bool = False, protocol: str = "mmtracking"
+) -> np.ndarray:
+    """Per-frame euclidean distance between box centres.
+
+    Args:
+        pred: (T, 4) predicted ``(x, y, w, h)`` boxes.
+        gt: (T, 4) ground-truth ``(x, y, w, h)`` boxes.
+        normalized: divide both centres by the ground-truth ``(w, h)`` first (MMTracking adds
+            1e-16 to the divisor).
+        protocol: ``"mmtracking"`` (valid when the, possibly normalised, ground-truth centre
+            has positive coordinates) or ``"lasot"`` (valid when all of x, y, w, h are > 0).
+
+    Returns:
+        (T,) float64 distances; -1 where the ground truth is invalid.
+    """
+    _check_protocol(protocol)
+    pred = np.asarray(pred, dtype=np.float64).reshape(-1, 4)
+    gt = np.asarray(gt, dtype=np.float64).reshape(-1, 4)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        c_pred = pred[:, :2] + 0.5 * pred[:, 2:]
+        c_gt = gt[:, :2] + 0.5 * gt[:, 2:]
+        if normalized:
+            scale = gt[:, 2:] + (1e-16 if protocol == "mmtracking" else 0.0)
+            c_pred, c_gt = c_pred / scale, c_gt / scale
+        dist = np.sqrt(np.sum((c_pred - c_gt) ** 2, axis=1))
+        if protocol == "lasot":
+            valid = _gt_valid(gt, protocol)
+        else:
+            valid = np.all(c_gt > 0, axis=1)
+    return np.where(valid, dist, -1.0)
+
+
+def _lasot_repair(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
+    """Forward-fill invalid predictions, then put the ground truth in frame 0 (LaSOT toolkit)."""
+    with np.errstate(invalid="ignore"):
+        bad = np.isnan(pred).any(axis=1) | (pred[:, 2] <= 0) | (pred[:, 3] <= 0)
+    bad &= ~np.isnan(gt).any(axis=1)
+    bad[0] = False
+    source = np.maximum.accumulate(np.where(bad, 0, np.arange(len(pred))))
+    repaired = pred[source]
+    repaired[0] = gt[0]
+    return repaired
+
+
+def _as_boxes(name: str, boxes, what: str) -> np.ndarray:
+    arr = np.asarray(boxes, dtype=np.float64)
+    if arr.ndim != 2 or arr.shape[1] != 4:
+        raise ValueError(f"video {name!r}: {what} must have shape (T, 4), got {arr.shape}")
+    if len(arr) == 0:
+        raise ValueError(f"video {name!r}: {what} is empty (0 frames)")
+    return arr
+
+
+def _as_visible(name: str, visible, length: int) -> np.ndarray:
+    arr = np.asarray(visible)
+    if arr.shape != (length,) or arr.dtype != bool:
+        raise ValueError(
+            f"video {name!r}: visible must be a bool array of shape ({length},), "
+            f"got {arr.dtype} {arr.shape}"
+        )
+    return arr
+
+
+def _rates(values: np.ndarray, thresholds: np.ndarray, length: int, above: bool) -> np.ndarray:
+    with np.errstate(invalid="ignore"):
+        hits = values[:, None] > thresholds if above else values[:, None] <= thresholds
+    return hits.sum(axis=0) / float(length)
+
+
+def _video_curves(pred, gt, keep, protocol: str) -> Dict[str, np.ndarray]:
+    length = len(gt)
+    if protocol == "lasot":
+        pred = _lasot_repair(pred, gt)
+    pred, gt = pred[keep], gt[keep]
+    iou = success_overlaps(pred, gt, protocol=protocol)
+    err = center_errors(pred, gt, protocol=protocol)
+    norm_err = center_errors(pred, gt, normalized=True, protocol=protocol)
+    return {
+        "success": _rates(iou, SUCCESS_THRESHOLDS, length, above=True),
+        "precision": _rates(err, PRECISION_THRESHOLDS, length, above=False),
+        "norm_precision": _rates(norm_err, NORM_PRECISION_THRESHOLDS, length, above=False),
+    }
+
+
+def _headline(curves: Mapping[str, np.ndarray]) -> Dict[str, float]:
+    return {
+        "success": float(np.mean(curves["success"]) * 100),
+        "precision": float(curves["precision"][_READ_INDEX] * 100),
+        "norm_precision": float(curves["norm_precision"][_READ_INDEX] * 100),
+    }
+
+
+def _check_names(results: Mapping, gts: Mapping, visible: Optional[Mapping]) -> None:
+    if not gts:
+        raise ValueError("gts is empty: no video to evaluate")
+    missing = sorted(set(gts) - set(results))
+    extra = sorted(set(results) - set(gts))
+    if missing or extra:
+        raise ValueError(f"results lack videos {missing} and have unknown videos {extra}")
+    if visible is not None and sorted(set(gts) - set(visible)):
+        raise ValueError(f"visible lacks videos {sorted(set(gts) - set(visible))}")
+
+
+def evaluate_ope(
+    results: Mapping[str, np.ndarray],
+    gts: Mapping[str, np.ndarray],
+    *,
+    visible: Optional[Mapping[str, np.ndarray]] = None,
+    protocol: str = "mmtracking",
+) -> Dict:
+    """Evaluate a tracker with the OPE protocol.
+
+    Args:
+        results: video name -> (T, 4) predicted ``(x, y, w, h)`` boxes, one per frame.
+        gts: video name -> (T, 4) ground-truth ``(x, y, w, h)`` boxes.
+        visible: optional video name -> (T,) bool; False frames are not scored but still count
+            in the denominator (see module docstring).
+        protocol: ``"mmtracking"`` or ``"lasot"``.
+
+    Returns:
+        dict with ``"success"``, ``"precision"``, ``"norm_precision"`` (percent, over the
+        dataset), ``"curves"`` (the mean curves, rates in [0, 1]: ``"success"`` (21,),
+        ``"precision"`` (51,), ``"norm_precision"`` (51,)), ``"thresholds"`` (the matching
+        thresholds) and ``"per_video"`` (name -> the same headline keys, ``"num_frames"`` and
+        ``"curves"``).
+
+    Raises:
+        ValueError: naming the video, for a missing video, a wrong shape, an empty video or a
+            length mismatch.
+    """
+    _check_protocol(protocol)
+    _check_names(results, gts, visible)
+    per_video = {}
+    for name in sorted(gts):
+        gt = _as_boxes(name, gts[name], "ground truth")
+        pred = _as_boxes(name, results[name], "results")
+        if len(pred) != len(gt):
+            raise ValueError(f"video {name!r}: {len(pred)} result boxes for {len(gt)} frames")
+        keep = (
+            np.ones(len(gt), bool) if visible is None else _as_visible(name, visible[name], len(gt))
+        )
+        curves = _video_curves(pred, gt, keep, protocol)
+        per_video[name] = {**_headline(curves), "num_frames": len(gt), "curves": curves}
+    mean_curves = {
+        key: np.mean([v["curves"][key] for v in per_video.values()], axis=0)
+        for key in ("success", "precision", "norm_precision")
+    }
+    return {
+        **_headline(mean_curves),
+        "curves": mean_curves,
+        "thresholds": {
+            "success": SUCCESS_THRESHOLDS.copy(),
+            "precision": PRECISION_THRESHOLDS.copy(),
+            "norm_precision": NORM_PRECISION_THRESHOLDS.copy(),
+        },
+        "per_video": per_video,
+    }

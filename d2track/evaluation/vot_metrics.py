@@ -1,0 +1,346 @@
+"""VOT reset-based (supervised) evaluation: EAO, accuracy and robustness.
+
+Matches MMTracking 0.x ``eval_sot_eao`` and ``eval_sot_accuracy_robustness``
+(open-mmlab/mmtracking, ``mmtrack/core/evaluation/eval_sot_vot.py``, called from
+``VOTDataset.evaluate``), whose overlaps come from the VOT toolkit's rasterising
+``calculate_overlaps`` (votchallenge/toolkit, ``vot/region/raster.py``, vot-toolkit 0.5.x).
+
+Conventions:
+    * A trajectory holds one entry per frame: ``[1]`` initialisation, ``[2]`` failure, ``[0]``
+      skipped (after a failure, before the re-initialisation), otherwise a box
+      ``(x, y, w, h)`` (4 values) or a polygon ``(x1, y1, ..., xn, yn)`` (2n values, n >= 4;
+      the toolkit has no raster for triangles, so they are rejected).
+      Frame 0 must be ``[1]``; codes must follow init -> boxes -> failure -> skipped -> init.
+    * Ground truth is (T, 4) boxes or (T, 2n) polygons (VOT2018: 8-value quadrilaterals).
+    * Overlap is the VOT toolkit's pixel IoU inside the image bounds ``(W, H)``: both regions
+      are rasterised on the pixels of the union of their bounding boxes clipped to the image;
+      a special frame has overlap 0; a window of zero width or height gives 0.
+        - A box covers the pixel columns ``floor(x) .. floor(x + w) - 1`` (rows alike), and
+          nothing when ``x > right`` or ``x + w - 1 < left`` of the window. For integer boxes
+          this is ``x .. x + w - 1``, the toolkit's convention; for fractional boxes it follows
+          the toolkit's numba code, which truncates float slice bounds (numba/numba#6600).
+        - A polygon has its vertices rounded (half to even), then each pixel row is filled
+          between its leftmost and rightmost edge crossing, truncated to integers, as the
+          toolkit's scan-line fill does for convex polygons (VOT's regions). Non-convex
+          polygons are filled across their concavities here.
+        - Coordinates are cast to float32 first, as the toolkit stores regions; arithmetic on
+          them is float64 (the toolkit adds some in float32: rounding at exact .5 may differ).
+    * Accuracy: per video, the mean overlap over frames that are not ``[0]``/``[2]`` and not
+      within ``burnin`` frames from an initialisation (the ``[1]`` frame counts as the first);
+      0.0 when no frame is left. Dataset accuracy weights videos by their length.
+    * Robustness: failures per 100 frames over the dataset (MMTracking's definition,
+      ``num_failures / total_frames * 100``); ``num_failures`` is the count.
+    * EAO: a trajectory splits into runs from each ``[1]`` up to (excluding) its ``[2]``, and a
+      final run to the end of the video. Runs are zero-padded to the longest run. The curve at
+      length j >= 1 is the mean, over runs, of the mean overlap of frames 1..j (padding
+      included); runs that reached the end of the video take part only up to their own length,
+      failed runs at every length. EAO is the mean of the curve over ``interval`` (both ends
+      included; VOT2018: (100, 356), VOT2019: (46, 291), VOT2020/2021: (115, 755)).
+    * Computation is in float64 (MMTracking's EAO curve is float32: differences ~1e-7).
+"""
+
+from typing import Dict, Mapping, Sequence, Tuple
+
+import numpy as np
+
+__all__ = ["VOT_INTERVALS", "region_overlaps", "eao_curve", "evaluate_vot"]
+
+VOT_INTERVALS = {
+    "vot2018": (100, 356),
+    "vot2019": (46, 291),
+    "vot2020": (115, 755),
+    "vot2021": (115, 755),
+}
+_REGION = -1  # code of a frame that holds a box or polygon
+
+
+def _round(x):
+    return np.round(x).astype(np.int64)
+
+
+def _region_bounds(rects: np.ndarray, polys: np.ndarray, is_poly: np.ndarray) -> np.ndarray:
+    """(T, 4) integer ``(left, top, right, bottom)`` of each region, as the toolkit rounds it."""
+    rect_b = np.stack(
+        [rects[:, 0], rects[:, 1], rects[:, 0] + rects[:, 2] - 1, rects[:, 1] + rects[:, 3] - 1],
+        axis=1,
+    )
+    poly_b = np.concatenate([polys.min(axis=1), polys.max(axis=1)], axis=1)
+    return _round(np.where(is_poly[:, None], poly_b, rect_b))
+
+
+def _rect_spans(rects: np.ndarray, win: np.ndarray, rows: np.ndarray):
+    """Row spans (T, R) of boxes inside windows, in window-relative columns."""
+    x, y, w, h = rects.T
+    hit = (x <= win[:, 2]) & (x + w - 1 >= win[:, 0]) & (y <= win[:, 3]) & (y + h - 1 >= win[:, 1])
+    lo = np.maximum(np.floor(x), win[:, 0]) - win[:, 0]
+    hi = np.minimum(np.floor(x + w) - 1, win[:, 2]) - win[:, 0]
+    top = np.maximum(np.floor(y), win[:, 1]) - win[:, 1]
+    bottom = np.minimum(np.floor(y + h) - 1, win[:, 3]) - win[:, 1]
+    in_rows = hit[:, None] & (rows >= top[:, None]) & (rows <= bottom[:, None])
+    return np.where(in_rows, lo[:, None], 1.0), np.where(in_rows, hi[:, None], 0.0)
+
+
+def _poly_spans(polys: np.ndarray, win: np.ndarray, rows: np.ndarray):
+    """Row spans (T, R) of polygons (T, K, 2) by scan-line fill, window-relative columns."""
+    pts = np.round(polys) - win[:, None, :2]
+    xi, yi = pts[:, :, 0, None], pts[:, :, 1, None]  # (T, K, 1)
+    xj, yj = np.roll(xi, 1, axis=1), np.roll(yi, 1, axis=1)
+    ys = rows[None, None, :].astype(np.float64)
+    crosses = (np.minimum(yi, yj) <= ys) & (ys <= np.maximum(yi, yj))
+    dy = yj - yi
+    with np.errstate(divide="ignore", invalid="ignore"):
+        node = np.where(dy != 0, xi + (ys - yi) / dy * (xj - xi), xi)
+    node = np.trunc(node)
+    lo = np.where(crosses, node, np.inf).min(axis=1)
+    hi = np.where(crosses, node, -np.inf).max(axis=1)
+    width = (win[:, 2] - win[:, 0] + 1)[:, None]
+    filled = (crosses.sum(axis=1) >= 2) & (lo < width) & (hi >= 0)
+    lo, hi = np.maximum(lo, 0), np.minimum(hi, width - 1)
+    return np.where(filled, lo, 1.0), np.where(filled, hi, 0.0)
+
+
+def _spans(regions: Sequence[np.ndarray], win: np.ndarray, rows: np.ndarray):
+    """Row spans (T, R) of a list of equal-kind regions (boxes or polygons)."""
+    lo = np.ones((len(regions), len(rows)))
+    hi = np.zeros((len(regions), len(rows)))
+    sizes = np.array([len(r) for r in regions])
+    for size in np.unique(sizes):  # one vectorised pass per region length
+        idx = np.flatnonzero(sizes == size)
+        data = np.stack([regions[i] for i in idx])
+        if size == 4:
+            lo[idx], hi[idx] = _rect_spans(data, win[idx], rows)
+        else:
+            lo[idx], hi[idx] = _poly_spans(data.reshape(len(idx), -1, 2), win[idx], rows)
+    return lo, hi
+
+
+def _as_rect_poly(regions: Sequence[np.ndarray]):
+    rects = np.zeros((len(regions), 4))
+    polys = np.zeros((len(regions), 2, 2))
+    is_poly = np.array([len(r) > 4 for r in regions], dtype=bool)
+    for i, r in enumerate(regions):
+        if is_poly[i]:
+            pts = r.reshape(-1, 2)
+            polys[i] = [pts.min(axis=0), pts.max(axis=0)]
+        else:
+            rects[i] = r
+    return rects, polys, is_poly
+
+
+def region_overlaps(pred_regions, gt_regions, *, image_size: Tuple[int, int]) -> np.ndarray:
+    """VOT-toolkit pixel IoU between two lists of regions, frame by frame.
+
+    Args:
+        pred_regions: length-T sequence; each entry is a 1-value special code (overlap 0), a
+            4-value ``(x, y, w, h)`` box or a 2n-value polygon.
+        gt_regions: length-T sequence of boxes or polygons.
+        image_size: ``(width, height)`` bounding every region.
+
+    Returns:
+        (T,) float64 overlaps in [0, 1].
+    """
+    if len(pred_regions) != len(gt_regions):
+        raise ValueError(f"{len(pred_regions)} predicted regions for {len(gt_regions)} frames")
+    for what, regions in (("predicted", pred_regions), ("ground-truth", gt_regions)):
+        for i, r in enumerate(regions):
+            n = len(r)
+            if not (n == 4 or (n >= 8 and n % 2 == 0) or (n == 1 and what == "predicted")):
+                raise ValueError(f"frame {i}: {what} region has {n} values")
+            if not np.isfinite(np.asarray(r, dtype=np.float64)).all():
+                raise ValueError(f"frame {i}: {what} region {list(r)} is not finite")
+    if len(image_size) != 2 or min(image_size) < 1:
+        raise ValueError(f"image_size must be (width, height) >= 1, got {image_size}")
+    out = np.zeros(len(gt_regions))
+    idx = [i for i, r in enumerate(pred_regions) if len(r) > 1]
+    if not idx:
+        return out
+    a = [np.asarray(pred_regions[i], np.float32).astype(np.float64) for i in idx]
+    b = [np.asarray(gt_regions[i], np.float32).astype(np.float64) for i in idx]
+    bounds_a, bounds_b = _region_bounds(*_as_rect_poly(a)), _region_bounds(*_as_rect_poly(b))
+    width, height = image_size
+    win = np.stack(
+        [
+            np.maximum(0, np.minimum(bounds_a[:, 0], bounds_b[:, 0])),
+            np.maximum(0, np.minimum(bounds_a[:, 1], bounds_b[:, 1])),
+            np.minimum(width - 1, np.maximum(bounds_a[:, 2], bounds_b[:, 2])),
+            np.minimum(height - 1, np.maximum(bounds_a[:, 3], bounds_b[:, 3])),
+        ],
+        axis=1,
+    )
+    ok = (win[:, 0] < win[:, 2]) & (win[:, 1] < win[:, 3])
+    win = np.where(ok[:, None], win, 0)
+    rows = np.arange(int((win[:, 3] - win[:, 1]).max()) + 1)
+    valid_rows = rows[None, :] <= (win[:, 3] - win[:, 1])[:, None]
+    lo_a, hi_a = _spans(a, win, rows)
+    lo_b, hi_b = _spans(b, win, rows)
+    len_a = np.where(valid_rows, np.maximum(hi_a - lo_a + 1, 0), 0)
+    len_b = np.where(valid_rows, np.maximum(hi_b - lo_b + 1, 0), 0)
+    inter = np.minimum(hi_a, hi_b) - np.maximum(lo_a, lo_b) + 1
+    inter = np.where((len_a > 0) & (len_b > 0), np.maximum(inter, 0), 0).sum(axis=1)
+    union = len_a.sum(axis=1) + len_b.sum(axis=1) - inter
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out[idx] = np.where(ok & (union > 0), inter / union, 0.0)
+    return out
+
+
+def _parse_trajectory(name: str, trajectory) -> Tuple[np.ndarray, list]:
+    """Check the code sequence of one trajectory; return (T,) codes and float region arrays."""
+    codes = np.full(len(trajectory), _REGION, dtype=np.int64)
+    regions = []
+    state = "start"
+    for i, entry in enumerate(trajectory):
+        arr = np.asarray(entry, dtype=np.float64).reshape(-1)
+        regions.append(arr)
+        if len(arr) == 1:
+            if arr[0] not in (0, 1, 2):
+                raise ValueError(f"video {name!r}, frame {i}: unknown code [{arr[0]:g}]")
+            codes[i] = int(arr[0])
+        elif len(arr) != 4 and (len(arr) < 8 or len(arr) % 2):
+            raise ValueError(f"video {name!r}, frame {i}: a region has {len(arr)} values")
+        state = _next_state(name, i, state, codes[i])
+    return codes, regions
+
+
+_TRANSITIONS = {
+    ("start", 1): "tracking",
+    ("tracking", _REGION): "tracking",
+    ("tracking", 2): "failed",
+    ("failed", 0): "failed",
+    ("failed", 1): "tracking",
+}
+
+
+def _next_state(name: str, frame: int, state: str, code: int) -> str:
+    nxt = _TRANSITIONS.get((state, int(code)))
+    if nxt is None:
+        what = "a region" if code == _REGION else f"code [{code}]"
+        raise ValueError(
+            f"video {name!r}, frame {frame}: {what} is not allowed after state {state!r} "
+            "(expected [1] at frame 0, then regions, [2] on failure, [0] until [1] again)"
+        )
+    return nxt
+
+
+def _accuracy(overlaps: np.ndarray, codes: np.ndarray, burnin: int) -> float:
+    keep = (codes == _REGION) | (codes == 1)  # an init frame is masked only by the burn-in
+    inits = np.flatnonzero(codes == 1)
+    frames = np.arange(len(codes))
+    after_init = frames[None, :] - inits[:, None]
+    keep &= ~((after_init >= 0) & (after_init < burnin)).any(axis=0)
+    return float(overlaps[keep].mean()) if keep.any() else 0.0
+
+
+def _runs(overlaps: np.ndarray, codes: np.ndarray):
+    """Split a trajectory into (overlaps, reached_end) runs between initialisations."""
+    inits, fails = np.flatnonzero(codes == 1), np.flatnonzero(codes == 2)
+    runs = [(overlaps[s:e], False) for s, e in zip(inits, fails)]
+    if len(inits) > len(fails):
+        runs.append((overlaps[inits[-1] :], True))
+    return runs
+
+
+def eao_curve(runs: Sequence[Tuple[np.ndarray, bool]]) -> np.ndarray:
+    """Expected average overlap for every run length.
+
+    Args:
+        runs: (overlaps (L_i,), reached_end) per run, overlaps starting at the ``[1]`` frame.
+
+    Returns:
+        (max L_i,) float64 curve; entry j is the expected mean overlap of frames 1..j.
+    """
+    length = max(len(o) for o, _ in runs)
+    padded = np.zeros((len(runs), length))
+    weight = np.zeros((len(runs), length))
+    for i, (o, reached_end) in enumerate(runs):
+        padded[i, : len(o)] = o
+        weight[i, : len(o) if reached_end else length] = 1.0
+    mean_to_j = padded.copy()
+    counts = np.arange(1, length)
+    mean_to_j[:, 1:] = np.cumsum(padded[:, 1:], axis=1) / counts
+    return (mean_to_j * weight).sum(axis=0) / weight.sum(axis=0)
+
+
+def _check_inputs(results: Mapping, gts: Mapping, image_sizes: Mapping) -> None:
+    if not gts:
+        raise ValueError("gts is empty: no video to evaluate")
+    missing = sorted(set(gts) - set(results))
+    extra = sorted(set(results) - set(gts))
+    if missing or extra:
+        raise ValueError(f"results lack videos {missing} and have unknown videos {extra}")
+    if sorted(set(gts) - set(image_sizes)):
+        raise ValueError(f"image_sizes lacks videos {sorted(set(gts) - set(image_sizes))}")
+
+
+def _gt_regions(name: str, gt) -> list:
+    arr = np.asarray(gt, dtype=np.float64)
+    if arr.ndim != 2 or not (arr.shape[1] == 4 or (arr.shape[1] >= 8 and arr.shape[1] % 2 == 0)):
+        raise ValueError(
+            f"video {name!r}: ground truth must be (T, 4) or (T, 2n) with n >= 4, got {arr.shape}"
+        )
+    if len(arr) == 0:
+        raise ValueError(f"video {name!r}: ground truth is empty (0 frames)")
+    return list(arr)
+
+
+def evaluate_vot(
+    results: Mapping[str, Sequence],
+    gts: Mapping[str, np.ndarray],
+    *,
+    image_sizes: Mapping[str, Tuple[int, int]],
+    interval: Tuple[int, int] = VOT_INTERVALS["vot2018"],
+    burnin: int = 10,
+) -> Dict:
+    """Evaluate reset-based VOT trajectories.
+
+    Args:
+        results: video name -> length-T sequence of per-frame entries (codes or regions, see
+            the module docstring).
+        gts: video name -> (T, 4) boxes or (T, 2n) polygons.
+        image_sizes: video name -> ``(width, height)`` of its frames.
+        interval: EAO curve range ``(low, high)``, both included.
+        burnin: frames ignored by accuracy from each initialisation on.
+
+    Returns:
+        dict with ``"eao"``, ``"accuracy"`` (fraction), ``"robustness"`` (failures per 100
+        frames), ``"num_failures"`` (int), ``"eao_curve"`` (array) and ``"per_video"`` (name ->
+        ``"accuracy"``, ``"num_failures"``, ``"num_frames"``).
+
+    Raises:
+        ValueError: naming the video (and frame) for missing videos, bad shapes, a length
+            mismatch, a bad code sequence, or an ``interval`` beyond the longest run.
+    """
+    _check_inputs(results, gts, image_sizes)
+    per_video, runs = {}, []
+    for name in sorted(gts):
+        gt = _gt_regions(name, gts[name])
+        if len(results[name]) != len(gt):
+            raise ValueError(f"video {name!r}: {len(results[name])} results for {len(gt)} frames")
+        codes, regions = _parse_trajectory(name, results[name])
+        try:
+            overlaps = region_overlaps(regions, gt, image_size=tuple(image_sizes[name]))
+        except ValueError as e:
+            raise ValueError(f"video {name!r}: {e}") from e
+        per_video[name] = {
+            "accuracy": _accuracy(overlaps, codes, burnin),
+            "num_failures": int((codes == 2).sum()),
+            "num_frames": len(gt),
+        }
+        runs.extend(_runs(overlaps, codes))
+    curve = eao_curve(runs)
+    low, high = interval
+    if not 0 <= low <= high or low >= len(curve):
+        raise ValueError(
+            f"interval {tuple(interval)} is outside the EAO curve "
+            f"(longest run: {len(curve)} frames)"
+        )
+    frames = sum(v["num_frames"] for v in per_video.values())
+    failures = sum(v["num_failures"] for v in per_video.values())
+    accuracy = sum(v["accuracy"] * v["num_frames"] for v in per_video.values()) / frames
+    return {
+        "eao": float(curve[low : high + 1].mean()),
+        "accuracy": float(accuracy),
+        "robustness": failures / frames * 100,
+        "num_failures": failures,
+        "eao_curve": curve,
+        "per_video": per_video,
+    }
