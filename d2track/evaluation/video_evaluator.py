@@ -66,6 +66,7 @@ class VideoEvaluator(DatasetEvaluator):
                     "evaluators need one run of frames per video"
                 )
             self.video_frames[video_id] = [self.dataset_dicts[i] for i in frames]
+        self._frame_ids = {v: {f["frame_id"] for f in fs} for v, fs in self.video_frames.items()}
         self.check_ground_truth()
         self._records = []
 
@@ -85,8 +86,9 @@ class VideoEvaluator(DatasetEvaluator):
         """Score the videos.
 
         Args:
-            records (OrderedDict[int, dict[int, object]]): ``video_id`` -> ``frame_id`` -> record,
-                for the videos with at least one processed frame, in dataset order.
+            records (OrderedDict[int, dict[int, object]]): ``video_id`` -> ``frame_id`` -> record
+                (in frame order), for the videos with at least one processed frame, in dataset
+                order.
 
         Returns:
             dict: ``{task: {metric: value}}``.
@@ -124,8 +126,15 @@ class VideoEvaluator(DatasetEvaluator):
                 raise ValueError(
                     f"prediction for video_id {video_id}, which is not in {self.dataset_name!r}"
                 )
+            if frame_id not in self._frame_ids[video_id]:
+                raise ValueError(
+                    f"prediction for frame_id {frame_id} of video_id {video_id}, which is not a "
+                    f"frame of that video in {self.dataset_name!r}"
+                )
             by_video.setdefault(video_id, {}).setdefault(frame_id, record)
-        grouped = OrderedDict((v, by_video[v]) for v in self.video_frames if v in by_video)
+        grouped = OrderedDict(
+            (v, dict(sorted(by_video[v].items()))) for v in self.video_frames if v in by_video
+        )
         missing = sum(len(self.video_frames[v]) - len(frames) for v, frames in grouped.items())
         if missing:
             logger.warning(
