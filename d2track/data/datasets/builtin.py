@@ -28,7 +28,7 @@ otb100_test              otb100/annotations/otb100_test.json                    
                          otb100/data
 got10k_<s>               got10k/annotations/got10k_<s>.json                            1 sot
                          got10k/<s> (<s>: train, val, test)
-vot2018_test             vot2018/annotations/vot2018_test.json                         1 sot
+vot2018_test             vot2018/annotations/vot2018_test.json                         1 vot
                          vot2018/data
 ytvis_<Y>_<s>            youtube_vis_<Y>/annotations/youtube_vis_<Y>_<s>.json         40 vis
                          youtube_vis_<Y>/<s>/JPEGImages (<Y>: 2019, 2021;
@@ -150,7 +150,7 @@ def _sot_splits():
                 f"{name}/annotations/{name}_{split}.json",
                 image_root.format(split=split),
                 meta="sot",
-                evaluator_type="sot",
+                evaluator_type="vot" if name.startswith("vot") else "sot",
                 prepare=f"prepare_{name}.py",
                 annotation_keys=annotation_keys,
             )

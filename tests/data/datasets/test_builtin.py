@@ -36,7 +36,7 @@ EXPECTED = {  # name: (number of classes, evaluator type)
     "got10k_train": (1, "sot"),
     "got10k_val": (1, "sot"),
     "got10k_test": (1, "sot"),
-    "vot2018_test": (1, "sot"),
+    "vot2018_test": (1, "vot"),
     **{f"ytvis_{y}_{s}": (40, "vis") for y in (2019, 2021) for s in ("train", "valid", "test")},
 }
 
