@@ -241,7 +241,7 @@ def _set_missing(meta, **values):
         old = meta.get(key)
         if old is None:
             setattr(meta, key, value)
-        elif old != value:
+        elif old != value and key != "evaluator_type":  # the json's type is only a default
             logger.warning(f"Metadata '{meta.name}' keeps {key}={old!r}, not {value!r}")
 
 
