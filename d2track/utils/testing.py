@@ -45,3 +45,40 @@ def _anno(instance_id, category_id, x, y, w=6, h=5):
         iscrowd=0,
         segmentation=[poly],
     )
+
+
+def _rank_main(rank, fn, init_file, out_dir, world_size):
+    import pickle
+
+    import torch.distributed as dist
+
+    dist.init_process_group(
+        "gloo", init_method=f"file://{init_file}", rank=rank, world_size=world_size
+    )
+    try:
+        result = fn(rank)
+        with open(f"{out_dir}/rank{rank}.pkl", "wb") as f:
+            pickle.dump(result, f)
+        dist.barrier()
+    finally:
+        dist.destroy_process_group()
+
+
+def run_on_ranks(fn, tmp_dir, *, world_size=2):
+    """Run ``fn(rank)`` in ``world_size`` forked gloo processes; return their results by rank.
+
+    Forked, so registered datasets are inherited and nothing is imported again (fast). ``fn``
+    and its result must be picklable (defined at module level).
+    """
+    import pickle
+
+    import torch.multiprocessing as mp
+
+    tmp_dir = str(tmp_dir)
+    args = (fn, f"{tmp_dir}/dist_init", tmp_dir, world_size)
+    mp.start_processes(_rank_main, args=args, nprocs=world_size, start_method="fork")
+    results = []
+    for rank in range(world_size):
+        with open(f"{tmp_dir}/rank{rank}.pkl", "rb") as f:
+            results.append(pickle.load(f))
+    return results

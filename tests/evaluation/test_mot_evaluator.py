@@ -1,3 +1,4 @@
+import functools
 import os
 
 import numpy as np
@@ -8,6 +9,7 @@ from detectron2.structures import Boxes, BoxMode, Instances
 
 from d2track.evaluation.mot_data import read_mot_txt
 from d2track.evaluation.mot_evaluator import MOTEvaluator, gt_rows_from_dicts
+from d2track.utils.testing import run_on_ranks
 
 # video 1 (3 frames): gt 7 walks right, gt 8 is a distractor (class 7) on frame 0;
 # video 2 (2 frames): gt 9, half-split numbering via mot_frame_id 11, 12.
@@ -66,17 +68,19 @@ def test_gt_rows_follow_mot_fields():
     np.testing.assert_array_equal(rows[:, 6:8], [[1, 1], [1, 7], [1, 1], [1, 1]])
 
 
+FRAMES = [
+    # frame 0: the track on gt 7 plus a box on the distractor (removed by preprocessing)
+    _frame(1, 0, [BOX7[0], [50, 50, 10, 10]], [1, 2]),
+    _frame(1, 1, [BOX7[1]], [1]),
+    _frame(1, 2, [BOX7[2]], [3]),  # id switch
+    _frame(2, 0, [[30, 30, 10, 10]], [4]),
+    _frame(2, 1, [[80, 80, 10, 10]], [4]),  # miss + false positive
+]
+
+
 def test_mot_evaluator_counts_and_files(dataset, tmp_path):
     evaluator = MOTEvaluator(dataset, output_dir=str(tmp_path), distributed=False)
-    frames = [
-        # frame 0: the track on gt 7 plus a box on the distractor (removed by preprocessing)
-        _frame(1, 0, [BOX7[0], [50, 50, 10, 10]], [1, 2]),
-        _frame(1, 1, [BOX7[1]], [1]),
-        _frame(1, 2, [BOX7[2]], [3]),  # id switch
-        _frame(2, 0, [[30, 30, 10, 10]], [4]),
-        _frame(2, 1, [[80, 80, 10, 10]], [4]),  # miss + false positive
-    ]
-    mot = _run(evaluator, frames)["mot"]
+    mot = _run(evaluator, FRAMES)["mot"]
     assert (mot["CLR_TP"], mot["CLR_FN"], mot["CLR_FP"], mot["IDSW"]) == (4, 1, 1, 1)
     assert mot["MOTA"] == pytest.approx(100.0 * (1 - (1 + 1 + 1) / 5))
     assert mot["CLR_Frames"] == 5
@@ -106,3 +110,15 @@ def test_mot_evaluator_format_only(dataset, tmp_path):
     assert _run(evaluator, [_frame(1, 0, [BOX7[0]], [5])]) == {}
     rows = read_mot_txt(str(tmp_path / "mot_results" / "seq-a.txt"), is_gt=False)
     np.testing.assert_array_equal(rows[:, :6], [[1, 5, 0, 0, 10, 20]])
+
+
+def _evaluate_rank(rank, name):
+    # rank 0: video 1's first two frames; rank 1: the rest (video 1 split across ranks)
+    evaluator = MOTEvaluator(name)
+    return _run(evaluator, FRAMES[:2] if rank == 0 else FRAMES[2:])
+
+
+def test_two_processes_give_the_single_process_metrics(dataset, tmp_path):
+    rank0, rank1 = run_on_ranks(functools.partial(_evaluate_rank, name=dataset), tmp_path)
+    assert rank0 == _run(MOTEvaluator(dataset, distributed=False), FRAMES)
+    assert rank1 == {}

@@ -1,4 +1,5 @@
 import contextlib
+import functools
 import io
 import json
 import logging
@@ -20,6 +21,7 @@ from d2track.evaluation.vid_evaluator import (
     VID_METRICS,
     VIDEvaluator,
 )
+from d2track.utils.testing import run_on_ranks
 
 NAN = float("nan")
 # recall thresholds 0.00, 0.01, ..., 1.00: 51 of the 101 are <= 0.5
@@ -444,31 +446,20 @@ def test_unknown_class_or_frame_raises(register):
 RANK_FRAMES = ([(0, 0), (0, 1), (0, 2)], [(0, 3), (1, 0), (1, 1), (1, 2), (2, 0), (2, 1)])
 
 
-def _distributed_worker(rank, init_file, name, out_dir):
-    import torch.distributed as dist
-
-    # forked: the registered dataset is inherited and nothing is imported again (fast)
-    dist.init_process_group("gloo", init_method=f"file://{init_file}", rank=rank, world_size=2)
-    try:
-        _, preds = _random_case()
-        frames = [(v, f, preds[(v, f)]) for v, f in RANK_FRAMES[rank]]
-        result = _evaluate(name, frames, output_dir=str(out_dir / f"rank{rank}"))
-        (out_dir / f"rank{rank}.json").write_text(json.dumps(result))
-        dist.barrier()
-    finally:
-        dist.destroy_process_group()
+def _evaluate_rank(rank, name, out_dir):
+    _, preds = _random_case()
+    frames = [(v, f, preds[(v, f)]) for v, f in RANK_FRAMES[rank]]
+    return _evaluate(name, frames, output_dir=str(out_dir / f"rank{rank}"))
 
 
 def test_two_processes_give_the_single_process_metrics(register, tmp_path):
-    import torch.multiprocessing as mp
-
     dicts, preds = _random_case()
     name = register(dicts, thing_dataset_id_to_contiguous_id=ID_MAP)
-    args = (tmp_path / "init", name, tmp_path)
-    mp.start_processes(_distributed_worker, args=args, nprocs=2, start_method="fork")
+    fn = functools.partial(_evaluate_rank, name=name, out_dir=tmp_path)
+    rank0, rank1 = run_on_ranks(fn, tmp_path)
     single = _evaluate(name, [(v, f, inst) for (v, f), inst in preds.items()])
-    assert json.loads((tmp_path / "rank0.json").read_text()) == single
+    assert rank0 == single
     assert not any(math.isnan(x) for x in single["bbox"].values())
-    assert json.loads((tmp_path / "rank1.json").read_text()) == {}
+    assert rank1 == {}
     assert (tmp_path / "rank0" / "vid_detections.json").exists()
     assert not (tmp_path / "rank1").exists()

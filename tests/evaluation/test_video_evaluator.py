@@ -1,4 +1,4 @@
-import json
+import functools
 import logging
 import uuid
 
@@ -6,6 +6,7 @@ import pytest
 from detectron2.data import DatasetCatalog, MetadataCatalog
 
 from d2track.evaluation.video_evaluator import VideoEvaluator
+from d2track.utils.testing import run_on_ranks
 
 # Videos 7 (4 frames), 3 (2 frames), 9 (1 frame), in this dataset order.
 LENGTHS = {7: 4, 3: 2, 9: 1}
@@ -142,34 +143,19 @@ SPLITS = {
 }
 
 
-def _distributed_worker(rank, init_file, out_dir):
-    import torch.distributed as dist
-
-    # forked: the registered dataset is inherited, nothing is imported again (fast)
-    dist.init_process_group("gloo", init_method=f"file://{init_file}", rank=rank, world_size=2)
-    try:
-        evaluator = _Recorder(out_dir.name)
-        results = {}
-        for case, shards in SPLITS.items():
-            evaluator.reset()
-            _feed(evaluator, shards[rank])
-            results[case] = evaluator.evaluate()
-        (out_dir / f"rank{rank}.json").write_text(json.dumps(results))
-        dist.barrier()
-    finally:
-        dist.destroy_process_group()
+def _evaluate_splits(rank, name):
+    # forked: the registered dataset is inherited
+    evaluator = _Recorder(name)
+    results = {}
+    for case, shards in SPLITS.items():
+        evaluator.reset()
+        _feed(evaluator, shards[rank])
+        results[case] = evaluator.evaluate()
+    return results
 
 
 def test_two_processes_give_the_single_process_result(tmp_path, dataset):
-    import torch.multiprocessing as mp
-
-    out_dir = tmp_path / dataset
-    out_dir.mkdir()
-    mp.start_processes(
-        _distributed_worker, args=(tmp_path / "init", out_dir), nprocs=2, start_method="fork"
-    )
-    rank0 = json.loads((out_dir / "rank0.json").read_text())
-    rank1 = json.loads((out_dir / "rank1.json").read_text())
+    rank0, rank1 = run_on_ranks(functools.partial(_evaluate_splits, name=dataset), tmp_path)
     assert rank1 == {case: {} for case in SPLITS}
     for case, (first, second) in SPLITS.items():
         assert rank0[case] == _run(dataset, first + second), case
