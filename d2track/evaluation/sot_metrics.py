@@ -53,6 +53,7 @@ __all__ = [
     "success_overlaps",
     "center_errors",
     "evaluate_ope",
+    "check_video_names",
 ]
 
 SUCCESS_THRESHOLDS = np.arange(0, 1.05, 0.05)
@@ -190,15 +191,17 @@ def _headline(curves: Mapping[str, np.ndarray]) -> Dict[str, float]:
     }
 
 
-def _check_names(results: Mapping, gts: Mapping, visible: Optional[Mapping]) -> None:
+def check_video_names(results: Mapping, gts: Mapping, **per_video: Optional[Mapping]) -> None:
+    """Raise ValueError unless ``results`` and each non-None ``per_video`` map cover ``gts``."""
     if not gts:
         raise ValueError("gts is empty: no video to evaluate")
     missing = sorted(set(gts) - set(results))
     extra = sorted(set(results) - set(gts))
     if missing or extra:
         raise ValueError(f"results lack videos {missing} and have unknown videos {extra}")
-    if visible is not None and sorted(set(gts) - set(visible)):
-        raise ValueError(f"visible lacks videos {sorted(set(gts) - set(visible))}")
+    for name, mapping in per_video.items():
+        if mapping is not None and sorted(set(gts) - set(mapping)):
+            raise ValueError(f"{name} lacks videos {sorted(set(gts) - set(mapping))}")
 
 
 def evaluate_ope(
@@ -229,7 +232,7 @@ def evaluate_ope(
             length mismatch.
     """
     _check_protocol(protocol)
-    _check_names(results, gts, visible)
+    check_video_names(results, gts, visible=visible)
     per_video = {}
     for name in sorted(gts):
         gt = _as_boxes(name, gts[name], "ground truth")

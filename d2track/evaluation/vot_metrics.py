@@ -43,6 +43,8 @@ from typing import Dict, Mapping, Sequence, Tuple
 
 import numpy as np
 
+from .sot_metrics import check_video_names
+
 __all__ = ["VOT_INTERVALS", "region_overlaps", "eao_curve", "evaluate_vot"]
 
 VOT_INTERVALS = {
@@ -260,17 +262,6 @@ def eao_curve(runs: Sequence[Tuple[np.ndarray, bool]]) -> np.ndarray:
     return (mean_to_j * weight).sum(axis=0) / weight.sum(axis=0)
 
 
-def _check_inputs(results: Mapping, gts: Mapping, image_sizes: Mapping) -> None:
-    if not gts:
-        raise ValueError("gts is empty: no video to evaluate")
-    missing = sorted(set(gts) - set(results))
-    extra = sorted(set(results) - set(gts))
-    if missing or extra:
-        raise ValueError(f"results lack videos {missing} and have unknown videos {extra}")
-    if sorted(set(gts) - set(image_sizes)):
-        raise ValueError(f"image_sizes lacks videos {sorted(set(gts) - set(image_sizes))}")
-
-
 def _gt_regions(name: str, gt) -> list:
     arr = np.asarray(gt, dtype=np.float64)
     if arr.ndim != 2 or not (arr.shape[1] == 4 or (arr.shape[1] >= 8 and arr.shape[1] % 2 == 0)):
@@ -309,7 +300,7 @@ def evaluate_vot(
         ValueError: naming the video (and frame) for missing videos, bad shapes, a length
             mismatch, a bad code sequence, or an ``interval`` beyond the longest run.
     """
-    _check_inputs(results, gts, image_sizes)
+    check_video_names(results, gts, image_sizes=image_sizes)
     per_video, runs = {}, []
     for name in sorted(gts):
         gt = _gt_regions(name, gts[name])
