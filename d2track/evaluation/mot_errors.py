@@ -24,6 +24,7 @@ import cv2
 import numpy as np
 
 from d2track.evaluation.motmetrics_compat import import_motmetrics
+from d2track.utils.file_io import atomic_open
 from d2track.utils.video_io import atomic_video_writer
 
 __all__ = [
@@ -215,14 +216,17 @@ def _draw_box(canvas, box, label, color, thickness, font_scale):
     cv2.putText(canvas, label, (x1, top + th), cv2.FONT_HERSHEY_SIMPLEX, font_scale, (0, 0, 0), 1)
 
 
-def render_mot_errors(frames, errors: Sequence[FrameErrors], output: str, *, fps: float = 3.0):
-    """Draw the errors on every frame and write an mp4 or a folder of PNGs.
+def render_mot_errors(
+    frames, errors: Sequence[FrameErrors], output: str, *, fps: float = 3.0, frame_numbers=None
+):
+    """Draw the errors on every frame and write an mp4 or a folder of PNGs, atomically.
 
     Args:
         frames: iterable of (H, W, 3) uint8 BGR images, one per entry of ``errors``.
         errors: per-frame events from :func:`find_mot_errors`.
-        output: ``*.mp4`` (written atomically) or a folder (``000000.png``, ``000001.png``, ...).
+        output: ``*.mp4`` or a folder of ``<number:06d>.png``.
         fps: frame rate of the mp4 (MMTracking's default is 3).
+        frame_numbers: the PNG numbers, one per frame (default 0, 1, ...).
 
     Returns:
         int: the number of frames written.
@@ -233,11 +237,16 @@ def render_mot_errors(frames, errors: Sequence[FrameErrors], output: str, *, fps
     drawn = (draw_mot_errors(image, err) for image, err in _paired(frames, errors))
     if output.lower().endswith(".mp4"):
         return _write_mp4(drawn, output, fps)
-    os.makedirs(output, exist_ok=True)
+    numbers = range(len(errors)) if frame_numbers is None else list(frame_numbers)
+    if len(numbers) != len(errors):
+        raise ValueError(f"{len(numbers)} frame_numbers for {len(errors)} frames")
     count = 0
-    for image in drawn:
-        if not cv2.imwrite(os.path.join(output, f"{count:06d}.png"), image):
-            raise RuntimeError(f"OpenCV cannot write PNGs into {output}")
+    for image, number in zip(drawn, numbers):
+        ok, encoded = cv2.imencode(".png", image)
+        if not ok:
+            raise RuntimeError(f"OpenCV cannot encode frame {number} as PNG")
+        with atomic_open(os.path.join(output, f"{number:06d}.png"), "wb") as f:
+            f.write(encoded.tobytes())
         count += 1
     return count
 
