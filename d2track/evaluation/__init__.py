@@ -11,12 +11,20 @@ evaluator                      numbers equal
 :class:`ReIDEvaluator`         MMTracking ``ReIDDataset.evaluate`` (mAP, CMC)
 =============================  ============================================================
 
-Result files on disk are scored by ``tools/evaluate_results.py``.
+Result files on disk are scored by the ``evaluate_*_files`` functions, behind
+``tools/evaluate_results.py``.
 """
 
 from .build import EVALUATORS, build_video_evaluator
 from .mot_evaluator import MOTEvaluator
 from .reid_evaluator import ReIDEvaluator
+from .result_files import (
+    evaluate_mot_files,
+    evaluate_sot_files,
+    evaluate_vid_files,
+    evaluate_vis_files,
+    evaluate_vot_files,
+)
 from .sot_evaluator import SOTEvaluator, VOTEvaluator
 from .vid_evaluator import VIDEvaluator
 from .video_evaluator import VideoEvaluator
@@ -32,4 +40,9 @@ __all__ = [
     "VIDEvaluator",
     "VideoEvaluator",
     "VISEvaluator",
+    "evaluate_mot_files",
+    "evaluate_sot_files",
+    "evaluate_vid_files",
+    "evaluate_vis_files",
+    "evaluate_vot_files",
 ]

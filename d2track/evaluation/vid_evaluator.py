@@ -50,7 +50,14 @@ from d2track.utils.file_io import dump_json
 
 from .video_evaluator import VideoEvaluator
 
-__all__ = ["VIDEvaluator", "run_coco_eval", "MMDET_MAX_DETS", "DETECTRON2_MAX_DETS", "VID_METRICS"]
+__all__ = [
+    "VIDEvaluator",
+    "coco_eval_metrics",
+    "run_coco_eval",
+    "MMDET_MAX_DETS",
+    "DETECTRON2_MAX_DETS",
+]
+__all__ += ["VID_METRICS"]
 
 logger = logging.getLogger(__name__)
 
@@ -151,10 +158,7 @@ class VIDEvaluator(VideoEvaluator):
         if not detections:
             logger.warning(f"VIDEvaluator on {self.dataset_name}: no detections; every AP is 0")
         coco_eval = run_coco_eval(gt, detections, self.max_dets)
-        results = {name: _percent(coco_eval.stats[i]) for i, name in enumerate(VID_METRICS)}
-        if self.per_category:
-            results.update(_per_category_ap(coco_eval, gt))
-        return {self.task: results}
+        return {self.task: coco_eval_metrics(coco_eval, gt, per_category=self.per_category)}
 
     def _frames(self, records):
         """Return [(dataset dict, record or None)] of every frame of the evaluated videos."""
@@ -289,6 +293,20 @@ def run_coco_eval(gt, detections, max_dets):
         coco_eval.summarize()
     logger.info("COCOeval bbox:\n" + summary.getvalue())
     return coco_eval
+
+
+def coco_eval_metrics(coco_eval, gt, *, per_category=False):
+    """MMDetection's names for an evaluated ``COCOeval``: ``bbox_mAP``, ... in percent.
+
+    Args:
+        coco_eval (COCOeval): after ``summarize()``.
+        gt (dict): the COCO ground truth it ran on (for category names).
+        per_category (bool): add ``AP-<category name>``.
+    """
+    results = {name: _percent(coco_eval.stats[i]) for i, name in enumerate(VID_METRICS)}
+    if per_category:
+        results.update(_per_category_ap(coco_eval, gt))
+    return results
 
 
 def _percent(stat):

@@ -45,7 +45,30 @@ import numpy as np
 
 from .sot_metrics import check_video_names
 
-__all__ = ["VOT_INTERVALS", "region_overlaps", "eao_curve", "evaluate_vot"]
+__all__ = [
+    "VOT_INTERVALS",
+    "VOTInputError",
+    "region_overlaps",
+    "eao_curve",
+    "evaluate_vot",
+    "parse_trajectory",
+]
+
+
+class VOTInputError(ValueError):
+    """A bad frame of a trajectory or ground truth.
+
+    Attributes:
+        video (str or None): the video's name.
+        frame (int): the 0-based frame.
+        source (str): ``"results"`` or ``"gt"``.
+    """
+
+    def __init__(self, message, *, frame, source, video=None):
+        where = f"video {video!r}, frame {frame}" if video is not None else f"frame {frame}"
+        super().__init__(f"{where}: {message}")
+        self.message, self.video, self.frame, self.source = message, video, frame, source
+
 
 VOT_INTERVALS = {
     "vot2018": (100, 356),
@@ -143,13 +166,18 @@ def region_overlaps(pred_regions, gt_regions, *, image_size: Tuple[int, int]) ->
     """
     if len(pred_regions) != len(gt_regions):
         raise ValueError(f"{len(pred_regions)} predicted regions for {len(gt_regions)} frames")
-    for what, regions in (("predicted", pred_regions), ("ground-truth", gt_regions)):
+    for source, regions in (("results", pred_regions), ("gt", gt_regions)):
+        what = "predicted" if source == "results" else "ground-truth"
         for i, r in enumerate(regions):
             n = len(r)
-            if not (n == 4 or (n >= 8 and n % 2 == 0) or (n == 1 and what == "predicted")):
-                raise ValueError(f"frame {i}: {what} region has {n} values")
+            if not (n == 4 or (n >= 8 and n % 2 == 0) or (n == 1 and source == "results")):
+                raise VOTInputError(f"{what} region has {n} values", frame=i, source=source)
             if not np.isfinite(np.asarray(r, dtype=np.float64)).all():
-                raise ValueError(f"frame {i}: {what} region {list(r)} is not finite")
+                raise VOTInputError(
+                    f"{what} region {np.asarray(r, dtype=np.float64).tolist()} is not finite",
+                    frame=i,
+                    source=source,
+                )
     if len(image_size) != 2 or min(image_size) < 1:
         raise ValueError(f"image_size must be (width, height) >= 1, got {image_size}")
     out = np.zeros(len(gt_regions))
@@ -185,8 +213,12 @@ def region_overlaps(pred_regions, gt_regions, *, image_size: Tuple[int, int]) ->
     return out
 
 
-def _parse_trajectory(name: str, trajectory) -> Tuple[np.ndarray, list]:
-    """Check the code sequence of one trajectory; return (T,) codes and float region arrays."""
+def parse_trajectory(name: str, trajectory) -> Tuple[np.ndarray, list]:
+    """Check the code sequence of one trajectory; return (T,) codes and float region arrays.
+
+    Raises:
+        VOTInputError: naming the video and frame.
+    """
     codes = np.full(len(trajectory), _REGION, dtype=np.int64)
     regions = []
     state = "start"
@@ -195,10 +227,14 @@ def _parse_trajectory(name: str, trajectory) -> Tuple[np.ndarray, list]:
         regions.append(arr)
         if len(arr) == 1:
             if arr[0] not in (0, 1, 2):
-                raise ValueError(f"video {name!r}, frame {i}: unknown code [{arr[0]:g}]")
+                raise VOTInputError(
+                    f"unknown code [{arr[0]:g}]", video=name, frame=i, source="results"
+                )
             codes[i] = int(arr[0])
         elif len(arr) != 4 and (len(arr) < 8 or len(arr) % 2):
-            raise ValueError(f"video {name!r}, frame {i}: a region has {len(arr)} values")
+            raise VOTInputError(
+                f"a region has {len(arr)} values", video=name, frame=i, source="results"
+            )
         state = _next_state(name, i, state, codes[i])
     return codes, regions
 
@@ -216,9 +252,12 @@ def _next_state(name: str, frame: int, state: str, code: int) -> str:
     nxt = _TRANSITIONS.get((state, int(code)))
     if nxt is None:
         what = "a region" if code == _REGION else f"code [{code}]"
-        raise ValueError(
-            f"video {name!r}, frame {frame}: {what} is not allowed after state {state!r} "
-            "(expected [1] at frame 0, then regions, [2] on failure, [0] until [1] again)"
+        raise VOTInputError(
+            f"{what} is not allowed after state {state!r} "
+            "(expected [1] at frame 0, then regions, [2] on failure, [0] until [1] again)",
+            video=name,
+            frame=frame,
+            source="results",
         )
     return nxt
 
@@ -306,9 +345,11 @@ def evaluate_vot(
         gt = _gt_regions(name, gts[name])
         if len(results[name]) != len(gt):
             raise ValueError(f"video {name!r}: {len(results[name])} results for {len(gt)} frames")
-        codes, regions = _parse_trajectory(name, results[name])
+        codes, regions = parse_trajectory(name, results[name])
         try:
             overlaps = region_overlaps(regions, gt, image_size=tuple(image_sizes[name]))
+        except VOTInputError as e:
+            raise VOTInputError(e.message, video=name, frame=e.frame, source=e.source) from e
         except ValueError as e:
             raise ValueError(f"video {name!r}: {e}") from e
         per_video[name] = {

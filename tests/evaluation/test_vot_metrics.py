@@ -177,7 +177,7 @@ def test_non_finite_regions_and_bad_image_size():
     traj, gt = _one_failure_video()
     traj[2] = [0, np.nan, 5, 10]
     with pytest.raises(
-        ValueError, match=r"video 'a': frame 2: predicted region \[.*\] is not finite"
+        ValueError, match=r"video 'a', frame 2: predicted region \[.*\] is not finite"
     ):
         evaluate_vot({"a": traj}, {"a": gt}, image_sizes={"a": SIZE}, interval=(1, 2))
     traj, gt = _one_failure_video()
