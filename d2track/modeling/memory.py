@@ -1,0 +1,129 @@
+"""Per-video memory of reference frames for test-time video detection.
+
+One implementation of what MMTracking 0.x's ``SELSA.extract_feats`` / ``FGFA.extract_feats`` do
+with their ``memo`` (``mmtrack/models/vid/selsa.py``), driven by the frames that d2track's test
+samplers deliver (:class:`~d2track.data.sampling.RefSampler`):
+
+``adaptive_stride`` (``test_with_adaptive_stride``)
+    Frame 0 brings the video's references (sampled over the whole video); they are encoded once
+    and kept for the whole video. Every frame's references are those plus the key frame itself.
+``fix_stride`` (``test_with_fix_stride``)
+    Frame 0 brings a window of ``2 * num_left_ref_imgs + 1`` frames centred on it; every
+    ``frame_stride``-th frame brings one new frame: the window slides by one (oldest dropped) and
+    its centre is the key frame, already encoded. On other frames the key frame is encoded and
+    takes the centre's place. The references are the window.
+``online`` (d2track's, for streams)
+    Only past frames: the references are the last ``num_online_refs`` key frames plus the key
+    frame. Delivered reference frames are never read, so no future frame can leak in.
+
+The memory stores whatever the model's ``encode`` returns for a frame (features, proposals,
+images): it never looks inside. It is reset when a new video starts (another ``video_id``, or
+``frame_id`` 0) and checks that frames arrive in order, one at a time.
+"""
+
+from collections import deque
+
+__all__ = ["ReferenceMemory", "MEMORY_MODES"]
+
+MEMORY_MODES = ("adaptive_stride", "fix_stride", "online")
+
+
+class ReferenceMemory:
+    """Which encoded frames are the references of each test frame of a video."""
+
+    def __init__(
+        self, *, mode="adaptive_stride", num_left_ref_imgs=10, frame_stride=1, num_online_refs=14
+    ):
+        """
+        Args:
+            mode (str): one of :data:`MEMORY_MODES`.
+            num_left_ref_imgs (int): ``fix_stride``: references on each side of the key frame.
+            frame_stride (int): ``fix_stride``: frames between two new references.
+            num_online_refs (int): ``online``: past key frames kept.
+        """
+        if mode not in MEMORY_MODES:
+            raise ValueError(f"mode must be one of {MEMORY_MODES}, got {mode!r}")
+        if min(num_left_ref_imgs, frame_stride, num_online_refs) < 1:
+            raise ValueError("num_left_ref_imgs, frame_stride and num_online_refs must be >= 1")
+        self.mode = mode
+        self.num_left_ref_imgs = num_left_ref_imgs
+        self.frame_stride = frame_stride
+        self.num_online_refs = num_online_refs
+        self.reset()
+
+    def reset(self):
+        """Forget the current video."""
+        self._video = None
+        self._frame = None
+        self._entries = deque()
+
+    def step(self, frame, encode):
+        """Advance to ``frame`` and return its key entry and its references.
+
+        Args:
+            frame (dict): the test frame (``video_id``, ``frame_id``, optional ``ref_frames``:
+                the frames the sampler delivers with it).
+            encode (callable): ``encode(frame_dict) -> entry``, called for the key frame and for
+                each delivered reference that the mode needs (once per frame).
+
+        Returns:
+            tuple: ``(key_entry, reference_entries)``; the references include the key frame.
+        """
+        self._advance(frame)
+        refs = list(frame.get("ref_frames") or [])
+        return getattr(self, f"_step_{self.mode}")(frame, refs, encode)
+
+    def _advance(self, frame):
+        video, index = frame["video_id"], frame["frame_id"]
+        if video != self._video or index == 0:
+            self.reset()
+            self._video = video
+        elif index != self._frame + 1:
+            raise ValueError(
+                f"video {video}: frame {index} after frame {self._frame}; test frames must come "
+                "one at a time in order (use d2track's video test loader)"
+            )
+        self._frame = index
+
+    def _step_adaptive_stride(self, frame, refs, encode):
+        if self._frame == 0:
+            if not refs:
+                raise ValueError(
+                    "adaptive_stride needs the video's reference frames on its first frame "
+                    "(RefSampler(method='test_with_adaptive_stride'))"
+                )
+            self._entries = deque(encode(r) for r in refs)
+        key = encode(frame)
+        return key, [*self._entries, key]
+
+    def _step_fix_stride(self, frame, refs, encode):
+        window = 2 * self.num_left_ref_imgs + 1
+        if self._frame == 0:
+            if len(refs) != window:
+                raise ValueError(
+                    f"fix_stride with num_left_ref_imgs={self.num_left_ref_imgs} needs {window} "
+                    f"reference frames on the first frame, got {len(refs)} "
+                    "(RefSampler(method='test_with_fix_stride'))"
+                )
+            self._entries = deque((encode(r) for r in refs), maxlen=window)
+        elif self._frame % self.frame_stride == 0:
+            if len(refs) != 1:
+                raise ValueError(
+                    f"fix_stride: frame {self._frame} needs 1 new reference frame, got {len(refs)}"
+                )
+            self._entries.append(encode(refs[0]))
+        else:
+            key = encode(frame)
+            entries = list(self._entries)
+            entries[self.num_left_ref_imgs] = key
+            return key, entries
+        entries = list(self._entries)
+        return entries[self.num_left_ref_imgs], entries
+
+    def _step_online(self, frame, refs, encode):
+        key = encode(frame)
+        entries = [*self._entries, key]
+        self._entries.append(key)
+        while len(self._entries) > self.num_online_refs:
+            self._entries.popleft()
+        return key, entries
