@@ -1,0 +1,5 @@
+"""Video meta-architectures."""
+
+from .video_rcnn import VideoRCNN
+
+__all__ = ["VideoRCNN"]
