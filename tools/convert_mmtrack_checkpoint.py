@@ -1,0 +1,111 @@
+#!/usr/bin/env python
+"""Convert an MMTracking 0.x VID checkpoint to a Detectron2 checkpoint for d2track's models.
+
+Examples::
+
+    tools/convert_mmtrack_checkpoint.py selsa_r50_dc5.pth selsa_d2.pth --method selsa
+    tools/convert_mmtrack_checkpoint.py faster_rcnn_r50_dc5.pth detector_d2.pth
+
+The output ``{"model": ..., "__author__": "mmtracking", "matching_heuristics": False}`` loads
+with ``DetectionCheckpointer(model).load(OUTPUT)``. Detector keys are renamed by
+``d2track.checkpoint.mmtrack.detector_rules``; ``--method`` adds that method's table (registered
+by ``d2track.projects.<method>``). Keys no rule matches are listed and left out; ``--strict`` then
+exits with status 1. A bad input file prints one line naming it and exits with status 2.
+"""
+
+import d2track  # noqa: F401  (first: installs the Detectron2 compat layer)
+
+# isort: split
+import argparse
+import pickle
+import sys
+
+import torch
+from tabulate import tabulate
+
+from d2track.checkpoint.mmtrack import convert_mmtrack_state_dict, method_rules
+from d2track.data.converters.common import ConverterInputError, require_file
+from d2track.projects import PROJECTS
+from d2track.utils.file_io import atomic_open
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("input", help="MMTracking checkpoint (.pth with 'state_dict')")
+    parser.add_argument("output", help="Detectron2 checkpoint to write (.pth)")
+    parser.add_argument("--method", choices=sorted(PROJECTS), help="add this method's rules")
+    parser.add_argument("--strict", action="store_true", help="exit 1 if any key is unmapped")
+    parser.add_argument(
+        "--unsafe-load",
+        action="store_true",
+        help="unpickle arbitrary objects (weights_only=False); only for trusted files",
+    )
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on bad input")
+    return parser.parse_args(argv)
+
+
+def load_state_dict(path, *, unsafe=False):
+    """Read ``checkpoint["state_dict"]`` of an MMTracking checkpoint.
+
+    Raises:
+        ConverterInputError: naming ``path`` if it is missing, unreadable or has no state dict.
+    """
+    require_file(path, "checkpoint")
+    try:
+        checkpoint = torch.load(path, map_location="cpu", weights_only=not unsafe)
+    except pickle.UnpicklingError as e:
+        hint = "" if unsafe else " (if you trust the file, retry with --unsafe-load)"
+        raise ConverterInputError(path, f"cannot unpickle: {str(e).splitlines()[0]}{hint}")
+    except (RuntimeError, EOFError) as e:
+        raise ConverterInputError(path, f"not a torch checkpoint: {str(e).splitlines()[0]}")
+    state = checkpoint.get("state_dict") if isinstance(checkpoint, dict) else None
+    if not isinstance(state, dict):
+        found = sorted(checkpoint)[:10] if isinstance(checkpoint, dict) else type(checkpoint)
+        raise ConverterInputError(
+            path, f"no 'state_dict' dict (found {found}): not an MMTracking checkpoint?"
+        )
+    bad = [key for key, value in state.items() if not torch.is_tensor(value)]
+    if bad:
+        raise ConverterInputError(path, f"state_dict[{bad[0]!r}] is not a tensor")
+    return state
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    try:
+        state = load_state_dict(args.input, unsafe=args.unsafe_load)
+    except (ValueError, OSError) as e:
+        if args.debug:
+            raise
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    extra = ()
+    if args.method:
+        extra = method_rules(args.method)
+        if extra is None:
+            print(
+                f"warning: d2track.projects.{args.method} registers no conversion rules yet: "
+                "its method keys are listed as unmapped",
+                file=sys.stderr,
+            )
+            extra = ()
+    result = convert_mmtrack_state_dict(state, extra_rules=extra)
+    checkpoint = {
+        "model": result.state_dict,
+        "__author__": "mmtracking",
+        "matching_heuristics": False,
+    }
+    with atomic_open(args.output, "wb") as f:
+        torch.save(checkpoint, f)
+    print(
+        f"wrote {args.output}: {len(result.state_dict)} tensors converted, "
+        f"{len(result.dropped)} dropped (num_batches_tracked), {len(result.unmapped)} unmapped"
+    )
+    if result.unmapped:
+        rows = [(key, tuple(state[key].shape)) for key in result.unmapped]
+        print(tabulate(rows, headers=["unmapped MMTracking key", "shape"]))
+    return 1 if args.strict and result.unmapped else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
