@@ -13,7 +13,7 @@ from detectron2.utils import comm
 
 from d2track.utils.file_io import dump_json
 
-__all__ = ["resolve_device", "build_trainer", "do_test", "EVAL_RESULTS_FILE"]
+__all__ = ["resolve_device", "build_trainer", "clip_gradients", "do_test", "EVAL_RESULTS_FILE"]
 
 logger = logging.getLogger(__name__)
 EVAL_RESULTS_FILE = "eval_results.json"
@@ -27,11 +27,35 @@ def resolve_device(device):
     return str(device)
 
 
+def clip_gradients(optimizer, *, max_norm, norm_type=2.0):
+    """Make ``optimizer.step()`` first clip the global norm of all its gradients (in place).
+
+    MMCV's ``optimizer_config=dict(grad_clip=dict(max_norm=35, norm_type=2))``: one norm over
+    every parameter of the optimizer, as ``torch.nn.utils.clip_grad_norm_`` computes it.
+    """
+    base = type(optimizer)
+
+    class ClippedOptimizer(base):
+        def step(self, *args, **kwargs):
+            params = [p for group in self.param_groups for p in group["params"]]
+            torch.nn.utils.clip_grad_norm_(params, max_norm, norm_type)
+            return super().step(*args, **kwargs)
+
+    ClippedOptimizer.__name__ = f"{base.__name__}WithGradClip"
+    optimizer.__class__ = ClippedOptimizer
+    return optimizer
+
+
 def build_trainer(cfg, model, data_loader, optimizer):
     """AMPTrainer when ``cfg.train.amp.enabled`` on CUDA, else SimpleTrainer.
 
     Detectron2's AMPTrainer asserts CUDA, so on the CPU AMP is turned off with a warning.
+    ``cfg.train.grad_clip`` (``{"max_norm": 35, "norm_type": 2}``, optional) clips gradients
+    before each step (:func:`clip_gradients`).
     """
+    grad_clip = cfg.train.get("grad_clip", None)
+    if grad_clip:
+        clip_gradients(optimizer, **grad_clip)
     on_cuda = next(model.parameters()).is_cuda
     if cfg.train.amp.enabled and not on_cuda:
         logger.warning("train.amp.enabled=True needs CUDA: training in float32 on the CPU")

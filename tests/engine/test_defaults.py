@@ -41,3 +41,18 @@ def test_evaluator_output_dir_defaults_to_inference_folder():
     assert _with_output_dir(given, "/out").output_dir == "/mine"
     plain = L(DatasetEvaluator)()
     assert "output_dir" not in _with_output_dir(plain, "/out")
+
+
+def test_clip_gradients_clips_the_global_norm_before_the_step():
+    import torch
+
+    from d2track.engine import clip_gradients
+
+    a, b = torch.nn.Parameter(torch.zeros(2)), torch.nn.Parameter(torch.zeros(1))
+    optimizer = clip_gradients(torch.optim.SGD([a, b], lr=1.0), max_norm=1.0)
+    a.grad, b.grad = torch.tensor([3.0, 0.0]), torch.tensor([4.0])  # global norm 5
+    optimizer.step()
+    torch.testing.assert_close(a.detach(), torch.tensor([-0.6, 0.0]))
+    torch.testing.assert_close(b.detach(), torch.tensor([-0.8]))
+    assert isinstance(optimizer, torch.optim.SGD)
+    assert type(optimizer).__name__ == "SGDWithGradClip"

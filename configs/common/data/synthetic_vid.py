@@ -1,0 +1,46 @@
+"""Data loaders for the builtin synthetic VID videos (256x256 frames, 6 classes).
+
+Training: each sample is a key frame and 2 references drawn as SELSA/FGFA do in MMTracking
+(``bilateral_uniform`` within 9 frames, the key frame allowed as its own reference). Test: frames
+in video order, one at a time, with ``test_with_adaptive_stride`` references (14 frames spread over
+the video, delivered with frame 0); :class:`~d2track.evaluation.VIDEvaluator` scores bbox AP with
+MMTracking's conventions. Methods with another test memory override ``dataloader.test.ref_sampler``.
+"""
+
+import detectron2.data.transforms as T
+from detectron2.config import LazyCall as L
+from detectron2.data import build_detection_train_loader
+from omegaconf import OmegaConf
+
+import d2track.data  # noqa: F401  (registers the synthetic splits)
+from d2track.data import RefSampler, VideoFrameDataset, VideoTestMapper, VideoTrainMapper
+from d2track.data.build import build_video_test_loader, get_video_dataset_dicts
+from d2track.evaluation import VIDEvaluator
+
+dataloader = OmegaConf.create()
+
+dataloader.train = L(build_detection_train_loader)(
+    dataset=L(VideoFrameDataset)(
+        dataset_dicts=L(get_video_dataset_dicts)(names="synthetic_vid_train"),
+        ref_sampler=L(RefSampler)(
+            method="bilateral_uniform", num_ref_imgs=2, frame_range=9, filter_key_img=False
+        ),
+    ),
+    mapper=L(VideoTrainMapper)(
+        augmentations=[L(T.RandomFlip)(horizontal=True)],
+        image_format="BGR",
+    ),
+    total_batch_size=2,
+    num_workers=2,
+)
+
+dataloader.test = L(build_video_test_loader)(
+    dataset_dicts=L(get_video_dataset_dicts)(names="synthetic_vid_val"),
+    mapper=L(VideoTestMapper)(augmentations=[], image_format="${...train.mapper.image_format}"),
+    ref_sampler=L(RefSampler)(
+        method="test_with_adaptive_stride", num_ref_imgs=14, frame_range=[-7, 7]
+    ),
+    num_workers=2,
+)
+
+dataloader.evaluator = L(VIDEvaluator)(dataset_name="${..test.dataset_dicts.names}")
