@@ -8,9 +8,6 @@ test). ``make demo`` trains and evaluates it.
 
 from detectron2.config import LazyCall as L
 from detectron2.layers import ShapeSpec
-from detectron2.model_zoo import get_config as get_detectron2_config
-from detectron2.solver import WarmupParamScheduler
-from fvcore.common.param_scheduler import CosineParamScheduler
 
 from d2track.config import get_config
 from d2track.modeling.memory import ReferenceMemory
@@ -18,8 +15,8 @@ from d2track.modeling.meta_arch import VideoRCNN
 from d2track.modeling.roi_heads import SelsaBoxHead, VideoROIHeads
 
 dataloader = get_config("common/data/synthetic_vid.py").dataloader
-train = get_detectron2_config("common/train.py").train
-optimizer = get_detectron2_config("common/optim.py").SGD
+schedule = get_config("common/cpu_schedule_400it.py")
+train, optimizer, lr_multiplier = schedule.train, schedule.optimizer, schedule.lr_multiplier
 
 model = get_config("common/models/faster_rcnn_tiny_synthetic.py").model
 model._target_ = VideoRCNN
@@ -30,17 +27,4 @@ model.roi_heads.box_head = L(SelsaBoxHead)(
     num_shared_fcs=2,
     fc_dim=256,
     num_attention_blocks=8,
-)
-
-optimizer.lr = 0.01
-optimizer.weight_decay = 1e-4
-train.max_iter = 400
-train.eval_period = 400
-train.log_period = 20
-train.checkpointer.period = 200
-train.grad_clip = dict(max_norm=35.0, norm_type=2.0)
-lr_multiplier = L(WarmupParamScheduler)(
-    scheduler=L(CosineParamScheduler)(start_value=1.0, end_value=0.02),
-    warmup_length=50 / train.max_iter,
-    warmup_factor=0.01,
 )
