@@ -23,7 +23,11 @@ import sys
 import torch
 from tabulate import tabulate
 
-from d2track.checkpoint.mmtrack import convert_mmtrack_state_dict, method_rules
+from d2track.checkpoint.mmtrack import (
+    convert_mmtrack_state_dict,
+    imagenet_resnet_rules,
+    method_rules,
+)
 from d2track.data.converters.common import ConverterInputError, require_file
 from d2track.projects import PROJECTS
 from d2track.utils.file_io import atomic_open
@@ -34,6 +38,12 @@ def parse_args(argv):
     parser.add_argument("input", help="MMTracking checkpoint (.pth with 'state_dict')")
     parser.add_argument("output", help="Detectron2 checkpoint to write (.pth)")
     parser.add_argument("--method", choices=sorted(PROJECTS), help="add this method's rules")
+    parser.add_argument(
+        "--imagenet",
+        action="store_true",
+        help="INPUT is an ImageNet ResNet state dict (torchvision resnet50.pth): write the "
+        "backbone initialisation of the VID configs (train.init_checkpoint)",
+    )
     parser.add_argument("--strict", action="store_true", help="exit 1 if any key is unmapped")
     parser.add_argument(
         "--unsafe-load",
@@ -44,8 +54,9 @@ def parse_args(argv):
     return parser.parse_args(argv)
 
 
-def load_state_dict(path, *, unsafe=False):
-    """Read ``checkpoint["state_dict"]`` of an MMTracking checkpoint.
+def load_state_dict(path, *, unsafe=False, imagenet=False):
+    """Read ``checkpoint["state_dict"]`` of an MMTracking checkpoint (or, with ``imagenet``, a
+    plain state dict as torchvision saves it).
 
     Raises:
         ConverterInputError: naming ``path`` if it is missing, unreadable or has no state dict.
@@ -59,6 +70,8 @@ def load_state_dict(path, *, unsafe=False):
     except (RuntimeError, EOFError) as e:
         raise ConverterInputError(path, f"not a torch checkpoint: {str(e).splitlines()[0]}")
     state = checkpoint.get("state_dict") if isinstance(checkpoint, dict) else None
+    if state is None and imagenet and isinstance(checkpoint, dict):
+        state = checkpoint  # torchvision files are the state dict itself
     if not isinstance(state, dict):
         found = sorted(checkpoint)[:10] if isinstance(checkpoint, dict) else type(checkpoint)
         raise ConverterInputError(
@@ -73,13 +86,13 @@ def load_state_dict(path, *, unsafe=False):
 def main(argv=None):
     args = parse_args(argv)
     try:
-        state = load_state_dict(args.input, unsafe=args.unsafe_load)
+        state = load_state_dict(args.input, unsafe=args.unsafe_load, imagenet=args.imagenet)
     except (ValueError, OSError) as e:
         if args.debug:
             raise
         print(f"error: {e}", file=sys.stderr)
         return 2
-    extra = ()
+    extra = imagenet_resnet_rules() if args.imagenet else ()
     if args.method:
         extra = method_rules(args.method)
         if extra is None:
@@ -92,7 +105,7 @@ def main(argv=None):
     result = convert_mmtrack_state_dict(state, extra_rules=extra)
     checkpoint = {
         "model": result.state_dict,
-        "__author__": "mmtracking",
+        "__author__": "torchvision" if args.imagenet else "mmtracking",
         "matching_heuristics": False,
     }
     with atomic_open(args.output, "wb") as f:

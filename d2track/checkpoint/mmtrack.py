@@ -36,6 +36,7 @@ __all__ = [
     "Rule",
     "convert_mmtrack_state_dict",
     "detector_rules",
+    "imagenet_resnet_rules",
     "method_rules",
     "permute_anchor_rows",
     "register_method_rules",
@@ -110,6 +111,19 @@ def _resnet_rules(prefix, target):
             Rule(rf"{layer}downsample\.1\.{_BN}", rf"{res}shortcut.norm.\2"),
         ]
     return rules
+
+
+def imagenet_resnet_rules():
+    """Rules for an ImageNet classification ResNet (torchvision / MMCV ``resnet50`` names:
+    ``conv1``, ``bn1``, ``layerK.i.*``) onto the detector's ``backbone.bottom_up``; the
+    classifier ``fc`` is dropped. This is how MMTracking's VID configs initialise (``init_cfg``
+    ``torchvision://resnet50``).
+    """
+    return (
+        Rule(r".*\.num_batches_tracked", None),
+        Rule(r"fc\.(weight|bias)", None),
+        *_resnet_rules("", "backbone.bottom_up."),
+    )
 
 
 def detector_rules(*, num_anchor_scales=4, num_anchor_ratios=3):

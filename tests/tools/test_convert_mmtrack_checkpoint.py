@@ -132,3 +132,22 @@ def test_pickled_objects_need_unsafe_load(tmp_path, capsys):
     assert code == 2 and "cannot unpickle" in err and "--unsafe-load" in err
     code, out, _ = run(capsys, [path, tmp_path / "out.pth", "--unsafe-load"])
     assert code == 0 and "0 tensors converted" in out
+
+
+def test_imagenet_resnet_initialises_the_r50_backbone(tmp_path, capsys):
+    import torchvision
+
+    state = torchvision.models.resnet50().state_dict()
+    torch.save(state, tmp_path / "resnet50.pth")
+    code, out, _ = run(capsys, [tmp_path / "resnet50.pth", tmp_path / "r50.pth", "--imagenet"])
+    assert code == 0 and "0 unmapped" in out
+    model = instantiate(get_config("common/models/faster_rcnn_r50_dc5.py").model)
+    converted = torch.load(tmp_path / "r50.pth")
+    assert converted["__author__"] == "torchvision"
+    weights = converted["model"]
+    assert set(weights) == {k for k in model.state_dict() if k.startswith("backbone.bottom_up.")}
+    torch.testing.assert_close(
+        weights["backbone.bottom_up.res5.2.conv3.weight"], state["layer4.2.conv3.weight"]
+    )
+    DetectionCheckpointer(model).load(str(tmp_path / "r50.pth"))
+    torch.testing.assert_close(model.backbone.bottom_up.stem.conv1.weight, state["conv1.weight"])
