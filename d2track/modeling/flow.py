@@ -60,8 +60,9 @@ _ENCODER = {
     6: (512, 1024, 3, 2),
 }
 # decoder level -> (in_channels of predict_flow{level+1} and deconv{level}, deconv out_channels)
+# at full width; the in_channels are skip + deconv + 2 (upsampled flow) of the level above, and
+# predict_flow takes conv2 (128) + deconv2 (64) + 2 = 194
 _DECODER = {5: (1024, 512), 4: (1026, 256), 3: (770, 128), 2: (386, 64)}
-_FINAL_IN_CHANNELS = 194  # conv2 (128) + deconv2 (64) + upsampled flow (2)
 
 
 def _leaky_relu(x: torch.Tensor) -> torch.Tensor:
@@ -146,6 +147,7 @@ class FlowNetSimple(nn.Module):
         flow_img_norm_mean: Sequence[float] = (0.411, 0.432, 0.450),
         pixel_mean: Sequence[float] = (123.675, 116.28, 103.53),
         pixel_std: Sequence[float] = (58.395, 57.12, 57.375),
+        width_divisor: int = 1,
     ):
         """
         Args:
@@ -156,6 +158,8 @@ class FlowNetSimple(nn.Module):
                 ``pixel / std - mean`` per channel.
             pixel_mean, pixel_std: the detector's normalisation of the input images (0-255
                 scale, same channel order as the images), undone before the net's own.
+            width_divisor: divides every layer's channels (1: MMTracking's net, 38M
+                parameters; 8: 0.6M, for CPU experiments trained from scratch).
         """
         super().__init__()
         if tuple(out_indices) != (2, 3, 4, 5, 6):
@@ -173,15 +177,23 @@ class FlowNetSimple(nn.Module):
             buf = torch.tensor(values, dtype=torch.float32).repeat(2).view(1, 6, 1, 1)
             self.register_buffer(name, buf, persistent=False)
 
-        for stage, (cin, cout, kernel, num_convs) in _ENCODER.items():
+        if width_divisor < 1 or any(c % width_divisor for _, c, _, _ in _ENCODER.values()):
+            raise ValueError(f"width_divisor must divide 64 (every width), got {width_divisor}")
+        width = {stage: cout // width_divisor for stage, (_, cout, _, _) in _ENCODER.items()}
+        width[0] = 6  # the image pair
+        for stage, (_, _, kernel, num_convs) in _ENCODER.items():
+            cin, cout = width[stage - 1], width[stage]
             convs = [_conv(cin, cout, kernel, 2, True)]
             convs += [_conv(cout, cout, 3, 1, True) for _ in range(1, num_convs)]
             self.add_module(f"conv{stage}", nn.ModuleList(convs))
-        for level, (cin, cout) in _DECODER.items():
+        cin = width[6]
+        for level, (_, cout) in _DECODER.items():
+            cout //= width_divisor
             self.add_module(f"predict_flow{level + 1}", _conv(cin, 2, 3, 1, False))
             self.add_module(f"upsample_flow{level}", _deconv(2, 2, False))
             self.add_module(f"deconv{level}", _deconv(cin, cout, True))
-        self.predict_flow = _conv(_FINAL_IN_CHANNELS, 2, 3, 1, False)
+            cin = width[level] + cout + 2  # skip + deconv + upsampled flow
+        self.predict_flow = _conv(cin, 2, 3, 1, False)
 
     def prepare_images(
         self, imgs: torch.Tensor, image_sizes: Optional[Sequence[Tuple[int, int]]] = None

@@ -278,3 +278,16 @@ def test_flownet_rejects_bad_input(flownet):
         flownet(torch.zeros(1, 3, 8, 8))
     with pytest.raises(ValueError, match="image_sizes has 1 entries for 2 pairs"):
         flownet(torch.zeros(2, 6, 32, 32), image_sizes=[(32, 32)])
+
+
+def test_width_divisor_shrinks_every_layer_and_keeps_the_output():
+    full = FlowNetSimple()
+    small = FlowNetSimple(width_divisor=8)
+    assert sum(p.numel() for p in full.parameters()) > 50 * sum(
+        p.numel() for p in small.parameters()
+    )
+    assert small.conv1[0].weight.shape == (8, 6, 7, 7)
+    assert small.predict_flow.weight.shape == (2, 16 + 8 + 2, 3, 3)
+    assert small(torch.randn(2, 6, 64, 96)).shape == (2, 2, 64, 96)
+    with pytest.raises(ValueError, match="width_divisor must divide 64"):
+        FlowNetSimple(width_divisor=3)

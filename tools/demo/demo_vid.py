@@ -1,0 +1,158 @@
+#!/usr/bin/env python
+"""Detect objects in a video with a video detector (DFF, FGFA, SELSA, Temporal RoI Align) and draw
+them with Detectron2's Visualizer.
+
+Example::
+
+    tools/demo/demo_vid.py --config-file projects/SELSA/configs/selsa_r50_dc5_1x_vid.py \\
+        --weights model_final.pth --input video.mp4 --output out.mp4 --score-thr 0.5
+
+Frames go to the model one at a time, in order, with the reference frames that the config's test
+sampler (``RefSampler(method="test_with_...")`` under ``dataloader.test``) gives, preprocessed as
+the config's test mapper; see :mod:`d2track.engine.video_predictor` for how frames are read lazily.
+"""
+
+import d2track  # noqa: F401  (first: installs the Detectron2 compat layer)
+
+# isort: split
+import argparse
+import logging
+import os
+import sys
+
+import cv2
+import torch
+import tqdm
+from detectron2.checkpoint import DetectionCheckpointer
+from detectron2.config import LazyConfig, instantiate
+from detectron2.data.catalog import Metadata
+from detectron2.utils.logger import setup_logger
+from detectron2.utils.visualizer import Visualizer
+
+from d2track.engine import resolve_device
+from d2track.engine.video_predictor import (
+    VideoPredictor,
+    find_thing_classes,
+    open_frame_source,
+)
+from d2track.utils.file_io import atomic_open
+from d2track.utils.video_io import atomic_video_writer
+
+logger = logging.getLogger("d2track")
+
+WINDOW = "d2track demo_vid"
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--config-file", required=True, metavar="FILE")
+    parser.add_argument("--weights", required=True, help="checkpoint (.pth) to load")
+    parser.add_argument(
+        "--input",
+        required=True,
+        help="a video file OpenCV can read, or a folder of frames (.jpg, .png, ...) taken in "
+        "natural order of their names (frame2 before frame10)",
+    )
+    parser.add_argument(
+        "--output",
+        required=True,
+        help="a .mp4 file (written atomically), or a folder for numbered frames 000000.jpg, ...",
+    )
+    parser.add_argument("--frame-ext", choices=("jpg", "png"), default="jpg")
+    parser.add_argument("--fps", type=float, default=None, help="of the .mp4 (default: input's)")
+    parser.add_argument("--show", action="store_true", help="also show frames (q or Esc stops)")
+    parser.add_argument("--device", default=None, help="cpu or cuda (default: cfg.train.device)")
+    parser.add_argument("--score-thr", type=float, default=0.5, help="min score to draw")
+    parser.add_argument(
+        "--ref-sampler",
+        choices=("config", "online"),
+        default="config",
+        help="config: the test sampler of cfg.dataloader.test (the model's memory mode); online: "
+        "past frames only (sets model.memory.mode=online)",
+    )
+    parser.add_argument("opts", nargs=argparse.REMAINDER, help="key=value config overrides")
+    return parser.parse_args(argv)
+
+
+def load_predictor(args):
+    cfg = LazyConfig.apply_overrides(LazyConfig.load(args.config_file), args.opts)
+    if args.ref_sampler == "online":
+        cfg.model.memory.mode = "online"
+    device = args.device or cfg.get("train", {}).get("device", "cuda")
+    model = instantiate(cfg.model).to(resolve_device(device)).eval()
+    DetectionCheckpointer(model).load(args.weights)
+    classes = find_thing_classes(cfg.dataloader.test)
+    metadata = Metadata(thing_classes=list(classes)) if classes else Metadata()
+    return VideoPredictor.from_config(cfg, model), metadata
+
+
+def draw(frame_bgr, instances, metadata, score_thr):
+    """The frame (H, W, 3) BGR with the instances scoring at least ``score_thr``."""
+    instances = instances[instances.scores >= score_thr]
+    vis = Visualizer(frame_bgr[:, :, ::-1], metadata)
+    return vis.draw_instance_predictions(instances).get_image()[:, :, ::-1]
+
+
+def check_display():
+    """Fail early, before OpenCV's GUI backend aborts the process, when there is no display."""
+    if sys.platform.startswith("linux") and not (
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    ):
+        raise RuntimeError(
+            "--show needs a display, but neither $DISPLAY nor $WAYLAND_DISPLAY is set; run "
+            "without --show (the output is written all the same)"
+        )
+    try:
+        cv2.namedWindow(WINDOW, cv2.WINDOW_NORMAL)
+    except cv2.error as e:
+        raise RuntimeError(f"--show needs a display that OpenCV can open a window on: {e}") from e
+
+
+def write_frame(folder, index, image, ext):
+    ok, encoded = cv2.imencode(f".{ext}", image)
+    if not ok:
+        raise RuntimeError(f"OpenCV cannot encode frame {index} as {ext}")
+    with atomic_open(os.path.join(folder, f"{index:06d}.{ext}"), "wb") as f:
+        f.write(encoded.tobytes())
+
+
+def run(predictor, source, metadata, args, writer=None):
+    """Draw every frame; to ``writer`` (a ``cv2.VideoWriter``) or into ``args.output``."""
+    for index, frame, instances in tqdm.tqdm(predictor(source), total=len(source), unit="frame"):
+        image = draw(frame, instances, metadata, args.score_thr)
+        if writer is not None:
+            writer.write(image)
+        else:
+            write_frame(args.output, index, image, args.frame_ext)
+        if args.show:
+            cv2.imshow(WINDOW, image)
+            if cv2.waitKey(1) & 0xFF in (ord("q"), 27):
+                logger.info(f"stopped from the window after frame {index}")
+                return
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    setup_logger(name="d2track")
+    source = open_frame_source(args.input)  # errors on a missing input or an empty folder
+    if args.show:
+        check_display()
+    predictor, metadata = load_predictor(args)
+    with torch.no_grad():
+        if args.output.lower().endswith(".mp4"):
+            height, width = source[0].shape[:2]
+            fps = args.fps or source.fps or 25.0
+            with atomic_video_writer(args.output, fps=fps, frame_size=(width, height)) as writer:
+                run(predictor, source, metadata, args, writer)
+        else:
+            os.makedirs(args.output, exist_ok=True)
+            run(predictor, source, metadata, args)
+    if args.show:
+        cv2.destroyWindow(WINDOW)
+    logger.info(f"wrote {len(source)} frames to {args.output}")
+
+
+if __name__ == "__main__":
+    main()
