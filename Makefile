@@ -5,8 +5,11 @@ STAMP := .venv/.d2track-setup
 SETUP_INPUTS := setup.py pyproject.toml scripts/setup.sh scripts/install_detectron2.py \
 	$(wildcard d2track/compat/*.py)
 LINT_PATHS := d2track configs projects tools datasets tests benchmarks scripts setup.py
-DEMO_CONFIG := configs/demo/faster_rcnn_r18_fpn_400it_synthetic_shapes.py
+DEMO_CONFIG := projects/SELSA/configs/selsa_faster_rcnn_tiny_400it_synthetic.py
 DEMO_OUT ?= output/demo
+# frames of the first synthetic_vid_val video (generated with the split on first use)
+DEMO_VIDEO = $$($(PY) -c "import os, d2track.data; from detectron2.data import DatasetCatalog; \
+	print(os.path.dirname(DatasetCatalog.get('synthetic_vid_val')[0]['file_name']))" 2>/dev/null)
 PYTEST_ARGS ?=
 
 .PHONY: setup test demo lint format env clean
@@ -22,9 +25,10 @@ test: setup
 
 demo: setup
 	$(PY) tools/lazyconfig_train_net.py --config-file $(DEMO_CONFIG) train.output_dir=$(DEMO_OUT)
-	$(PY) tools/demo/visualize_detections.py --config-file $(DEMO_CONFIG) \
-		--weights $(DEMO_OUT)/model_final.pth --output $(DEMO_OUT)/visualizations
-	@echo "demo done: metrics in $(DEMO_OUT)/eval_results.json, images in $(DEMO_OUT)/visualizations/"
+	$(PY) tools/demo/demo_vid.py --config-file $(DEMO_CONFIG) --weights $(DEMO_OUT)/model_final.pth \
+		--input "$(DEMO_VIDEO)" --output $(DEMO_OUT)/synthetic_vid_val_video0.mp4 --fps 5
+	@echo "demo done: metrics in $(DEMO_OUT)/eval_results.json, detections drawn on a validation" \
+		"video in $(DEMO_OUT)/synthetic_vid_val_video0.mp4"
 
 lint: setup
 	$(PY) -m black --check --quiet $(LINT_PATHS)
