@@ -82,3 +82,115 @@ def run_on_ranks(fn, tmp_dir, *, world_size=2):
         with open(f"{tmp_dir}/rank{rank}.pkl", "rb") as f:
             results.append(pickle.load(f))
     return results
+
+
+# --- tiny video detectors -----------------------------------------------------------------------
+
+TINY_SIZE = 64
+TINY_MEAN, TINY_STD = [128.0] * 3, [64.0] * 3
+
+
+def tiny_backbone():
+    """Two strided convs to one stride-16 map ``"p5"`` (16 channels); counts images seen."""
+    import torch
+    from detectron2.layers import ShapeSpec
+    from detectron2.modeling import Backbone
+
+    class TinyBackbone(Backbone):
+        def __init__(self):
+            super().__init__()
+            self.conv1 = torch.nn.Conv2d(3, 8, 3, stride=4, padding=1)
+            self.conv2 = torch.nn.Conv2d(8, 16, 3, stride=4, padding=1)
+            self.images_seen = 0
+
+        def forward(self, x):
+            self.images_seen += len(x)
+            return {"p5": self.conv2(torch.relu(self.conv1(x)))}
+
+        def output_shape(self):
+            return {"p5": ShapeSpec(channels=16, stride=16)}
+
+    return TinyBackbone()
+
+
+def tiny_rcnn_parts(*, box_head=None, roi_heads_class=None, num_classes=2):
+    """Keyword arguments of a tiny ``GeneralizedRCNN`` / ``VideoRCNN`` on 64x64 frames.
+
+    Args:
+        box_head (nn.Module or None): default a 1-fc (32) ``FastRCNNConvFCHead`` on 16x7x7 RoIs.
+        roi_heads_class (type or None): default ``StandardROIHeads``.
+
+    Returns:
+        dict: ``backbone``, ``proposal_generator``, ``roi_heads``, ``pixel_mean``, ``pixel_std``.
+    """
+    from detectron2.layers import ShapeSpec
+    from detectron2.modeling.anchor_generator import DefaultAnchorGenerator
+    from detectron2.modeling.box_regression import Box2BoxTransform
+    from detectron2.modeling.matcher import Matcher
+    from detectron2.modeling.poolers import ROIPooler
+    from detectron2.modeling.proposal_generator import RPN, StandardRPNHead
+    from detectron2.modeling.roi_heads import (
+        FastRCNNConvFCHead,
+        FastRCNNOutputLayers,
+        StandardROIHeads,
+    )
+
+    pooled = ShapeSpec(channels=16, height=7, width=7)
+    if box_head is None:
+        box_head = FastRCNNConvFCHead(input_shape=pooled, conv_dims=[], fc_dims=[32])
+    rpn = RPN(
+        in_features=["p5"],
+        head=StandardRPNHead(in_channels=16, num_anchors=2),
+        anchor_generator=DefaultAnchorGenerator(
+            sizes=[[16, 32]], aspect_ratios=[[1.0]], strides=[16], offset=0.0
+        ),
+        anchor_matcher=Matcher([0.3, 0.7], [0, -1, 1]),
+        box2box_transform=Box2BoxTransform((1.0, 1.0, 1.0, 1.0)),
+        batch_size_per_image=32,
+        positive_fraction=0.5,
+        pre_nms_topk=(100, 50),
+        post_nms_topk=(20, 10),
+    )
+    roi_heads = (roi_heads_class or StandardROIHeads)(
+        num_classes=num_classes,
+        batch_size_per_image=16,
+        positive_fraction=0.25,
+        proposal_matcher=Matcher([0.5], [0, 1]),
+        box_in_features=["p5"],
+        box_pooler=ROIPooler(7, (1 / 16,), 0, "ROIAlignV2"),
+        box_head=box_head,
+        box_predictor=FastRCNNOutputLayers(
+            input_shape=ShapeSpec(channels=box_head.output_shape.channels),
+            box2box_transform=Box2BoxTransform((10.0, 10.0, 5.0, 5.0)),
+            num_classes=num_classes,
+            test_score_thresh=0.0,
+        ),
+    )
+    return dict(
+        backbone=tiny_backbone(),
+        proposal_generator=rpn,
+        roi_heads=roi_heads,
+        pixel_mean=TINY_MEAN,
+        pixel_std=TINY_STD,
+    )
+
+
+def random_frame(seed, size=TINY_SIZE, **fields):
+    """A frame dict with a seeded random (3, size, size) uint8 ``image`` and ``fields``."""
+    import torch
+
+    g = torch.Generator().manual_seed(seed)
+    image = torch.randint(0, 255, (3, size, size), generator=g).to(torch.uint8)
+    return dict(image=image, **fields)
+
+
+def train_sample(seed, num_refs, size=TINY_SIZE):
+    """A training key frame (one gt box of class 1) with ``num_refs`` random reference frames."""
+    import torch
+    from detectron2.structures import Boxes, Instances
+
+    inst = Instances((size, size))
+    inst.gt_boxes = Boxes(torch.tensor([[8.0, 8.0, 40.0, 40.0]]))
+    inst.gt_classes = torch.tensor([1])
+    refs = [random_frame(seed * 10 + r, size) for r in range(num_refs)]
+    return random_frame(seed, size, instances=inst, ref_frames=refs, video_id=0, frame_id=seed)

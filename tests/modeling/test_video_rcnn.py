@@ -1,107 +1,33 @@
 import pytest
 import torch
 from detectron2.layers import ShapeSpec
-from detectron2.modeling import Backbone
-from detectron2.modeling.anchor_generator import DefaultAnchorGenerator
-from detectron2.modeling.box_regression import Box2BoxTransform
-from detectron2.modeling.matcher import Matcher
-from detectron2.modeling.poolers import ROIPooler
-from detectron2.modeling.proposal_generator import RPN, StandardRPNHead
-from detectron2.modeling.roi_heads import (
-    FastRCNNConvFCHead,
-    FastRCNNOutputLayers,
-    StandardROIHeads,
-)
-from detectron2.structures import Boxes, Instances
 from detectron2.utils.events import EventStorage
 
 from d2track.modeling.memory import ReferenceMemory
 from d2track.modeling.meta_arch import VideoRCNN
 from d2track.modeling.roi_heads import SelsaBoxHead, VideoROIHeads
-
-SIZE = 64
-
-
-class TinyBackbone(Backbone):
-    """Two strided convs to one stride-16 map; counts the images it sees."""
-
-    def __init__(self):
-        super().__init__()
-        self.conv1 = torch.nn.Conv2d(3, 8, 3, stride=4, padding=1)
-        self.conv2 = torch.nn.Conv2d(8, 16, 3, stride=4, padding=1)
-        self.images_seen = 0
-
-    def forward(self, x):
-        self.images_seen += len(x)
-        return {"p5": self.conv2(torch.relu(self.conv1(x)))}
-
-    def output_shape(self):
-        return {"p5": ShapeSpec(channels=16, stride=16)}
+from d2track.utils.testing import TINY_SIZE, random_frame, tiny_rcnn_parts, train_sample
 
 
 def tiny_model(*, video_heads, mode="adaptive_stride", **memory):
     torch.manual_seed(0)
     pooled = ShapeSpec(channels=16, height=7, width=7)
-    heads = VideoROIHeads if video_heads else StandardROIHeads
-    head = (
-        SelsaBoxHead(input_shape=pooled, fc_dim=32, num_attention_blocks=4)
+    parts = (
+        tiny_rcnn_parts(
+            box_head=SelsaBoxHead(input_shape=pooled, fc_dim=32, num_attention_blocks=4),
+            roi_heads_class=VideoROIHeads,
+        )
         if video_heads
-        else FastRCNNConvFCHead(input_shape=pooled, conv_dims=[], fc_dims=[32])
+        else tiny_rcnn_parts()
     )
-    return VideoRCNN(
-        memory=ReferenceMemory(mode=mode, **memory),
-        backbone=TinyBackbone(),
-        proposal_generator=RPN(
-            in_features=["p5"],
-            head=StandardRPNHead(in_channels=16, num_anchors=2),
-            anchor_generator=DefaultAnchorGenerator(
-                sizes=[[16, 32]], aspect_ratios=[[1.0]], strides=[16], offset=0.0
-            ),
-            anchor_matcher=Matcher([0.3, 0.7], [0, -1, 1]),
-            box2box_transform=Box2BoxTransform((1.0, 1.0, 1.0, 1.0)),
-            batch_size_per_image=32,
-            positive_fraction=0.5,
-            pre_nms_topk=(100, 50),
-            post_nms_topk=(20, 10),
-        ),
-        roi_heads=heads(
-            num_classes=2,
-            batch_size_per_image=16,
-            positive_fraction=0.25,
-            proposal_matcher=Matcher([0.5], [0, 1]),
-            box_in_features=["p5"],
-            box_pooler=ROIPooler(7, (1 / 16,), 0, "ROIAlignV2"),
-            box_head=head,
-            box_predictor=FastRCNNOutputLayers(
-                input_shape=ShapeSpec(channels=32),
-                box2box_transform=Box2BoxTransform((10.0, 10.0, 5.0, 5.0)),
-                num_classes=2,
-                test_score_thresh=0.0,
-            ),
-        ),
-        pixel_mean=[128.0, 128.0, 128.0],
-        pixel_std=[64.0, 64.0, 64.0],
-    )
-
-
-def _frame(seed, **extra):
-    g = torch.Generator().manual_seed(seed)
-    return dict(image=torch.randint(0, 255, (3, SIZE, SIZE), generator=g).to(torch.uint8), **extra)
-
-
-def _train_sample(seed, num_refs):
-    inst = Instances((SIZE, SIZE))
-    inst.gt_boxes = Boxes(torch.tensor([[8.0, 8.0, 40.0, 40.0]]))
-    inst.gt_classes = torch.tensor([1])
-    refs = [_frame(seed * 10 + r) for r in range(num_refs)]
-    return _frame(seed, instances=inst, ref_frames=refs, video_id=0, frame_id=seed)
+    return VideoRCNN(memory=ReferenceMemory(mode=mode, **memory), **parts)
 
 
 @pytest.mark.parametrize("video_heads", [True, False])
 def test_training_one_backbone_pass_and_losses(video_heads):
     model = tiny_model(video_heads=video_heads)
     with EventStorage():
-        losses = model([_train_sample(1, 2), _train_sample(2, 2)])
+        losses = model([train_sample(1, 2), train_sample(2, 2)])
     assert set(losses) == {"loss_cls", "loss_box_reg", "loss_rpn_cls", "loss_rpn_loc"}
     assert all(torch.isfinite(v) for v in losses.values())
     assert model.backbone.images_seen == 6  # 2 keys + 4 references, in one pass
@@ -110,7 +36,7 @@ def test_training_one_backbone_pass_and_losses(video_heads):
 
 def test_reference_features_reach_the_key_losses_only_through_video_heads():
     torch.manual_seed(0)
-    batch = [_train_sample(1, 2)]
+    batch = [train_sample(1, 2)]
     for video_heads, changes in ((True, True), (False, False)):
         model = tiny_model(video_heads=video_heads)
         with EventStorage():
@@ -124,13 +50,13 @@ def test_reference_features_reach_the_key_losses_only_through_video_heads():
 
 
 def _test_frame(video, t, refs=()):
-    return _frame(
+    return random_frame(
         100 * video + t,
         video_id=video,
         frame_id=t,
-        height=SIZE,
-        width=SIZE,
-        ref_frames=[_frame(100 * video + r, frame_id=r) for r in refs],
+        height=TINY_SIZE,
+        width=TINY_SIZE,
+        ref_frames=[random_frame(100 * video + r, frame_id=r) for r in refs],
     )
 
 

@@ -2,97 +2,32 @@
 
 import pytest
 import torch
-from detectron2.layers import ShapeSpec
-from detectron2.modeling import Backbone
-from detectron2.modeling.anchor_generator import DefaultAnchorGenerator
-from detectron2.modeling.box_regression import Box2BoxTransform
-from detectron2.modeling.matcher import Matcher
-from detectron2.modeling.poolers import ROIPooler
-from detectron2.modeling.proposal_generator import RPN, StandardRPNHead
-from detectron2.modeling.roi_heads import (
-    FastRCNNConvFCHead,
-    FastRCNNOutputLayers,
-    StandardROIHeads,
-)
-from detectron2.structures import Boxes, Instances
 from detectron2.utils.events import EventStorage
 
 from d2track.checkpoint import convert_mmtrack_state_dict, method_rules
 from d2track.modeling.flow import MMTRACK_KEY_MAP, FlowNetSimple, flow_warp_feats
 from d2track.projects.dff import DFF, KeyFrameMemory
-
-SIZE = 64
-MEAN, STD = [128.0] * 3, [64.0] * 3
-
-
-class TinyBackbone(Backbone):
-    """Two strided convs to one stride-16 map; counts the images it sees."""
-
-    def __init__(self):
-        super().__init__()
-        self.conv1 = torch.nn.Conv2d(3, 8, 3, stride=4, padding=1)
-        self.conv2 = torch.nn.Conv2d(8, 16, 3, stride=4, padding=1)
-        self.images_seen = 0
-
-    def forward(self, x):
-        self.images_seen += len(x)
-        return {"p5": self.conv2(torch.relu(self.conv1(x)))}
-
-    def output_shape(self):
-        return {"p5": ShapeSpec(channels=16, stride=16)}
+from d2track.utils.testing import (
+    TINY_MEAN,
+    TINY_SIZE,
+    TINY_STD,
+    random_frame,
+    tiny_rcnn_parts,
+    train_sample,
+)
 
 
 def tiny_dff(key_frame_interval=10):
     torch.manual_seed(0)
-    pooled = ShapeSpec(channels=16, height=7, width=7)
     return DFF(
-        motion=FlowNetSimple(pixel_mean=MEAN, pixel_std=STD),
+        motion=FlowNetSimple(pixel_mean=TINY_MEAN, pixel_std=TINY_STD),
         key_frame_interval=key_frame_interval,
-        backbone=TinyBackbone(),
-        proposal_generator=RPN(
-            in_features=["p5"],
-            head=StandardRPNHead(in_channels=16, num_anchors=2),
-            anchor_generator=DefaultAnchorGenerator(
-                sizes=[[16, 32]], aspect_ratios=[[1.0]], strides=[16], offset=0.0
-            ),
-            anchor_matcher=Matcher([0.3, 0.7], [0, -1, 1]),
-            box2box_transform=Box2BoxTransform((1.0, 1.0, 1.0, 1.0)),
-            batch_size_per_image=32,
-            positive_fraction=0.5,
-            pre_nms_topk=(100, 50),
-            post_nms_topk=(20, 10),
-        ),
-        roi_heads=StandardROIHeads(
-            num_classes=2,
-            batch_size_per_image=16,
-            positive_fraction=0.25,
-            proposal_matcher=Matcher([0.5], [0, 1]),
-            box_in_features=["p5"],
-            box_pooler=ROIPooler(7, (1 / 16,), 0, "ROIAlignV2"),
-            box_head=FastRCNNConvFCHead(input_shape=pooled, conv_dims=[], fc_dims=[32]),
-            box_predictor=FastRCNNOutputLayers(
-                input_shape=ShapeSpec(channels=32),
-                box2box_transform=Box2BoxTransform((10.0, 10.0, 5.0, 5.0)),
-                num_classes=2,
-                test_score_thresh=0.0,
-            ),
-        ),
-        pixel_mean=MEAN,
-        pixel_std=STD,
+        **tiny_rcnn_parts(),
     )
 
 
-def _frame(seed, **extra):
-    g = torch.Generator().manual_seed(seed)
-    return dict(image=torch.randint(0, 255, (3, SIZE, SIZE), generator=g).to(torch.uint8), **extra)
-
-
 def _train_sample(seed, num_refs=1):
-    inst = Instances((SIZE, SIZE))
-    inst.gt_boxes = Boxes(torch.tensor([[8.0, 8.0, 40.0, 40.0]]))
-    inst.gt_classes = torch.tensor([1])
-    refs = [_frame(seed * 10 + r) for r in range(num_refs)]
-    return _frame(seed, instances=inst, ref_frames=refs, video_id=0, frame_id=seed)
+    return train_sample(seed, num_refs)
 
 
 def _losses(model, batch):
@@ -124,7 +59,7 @@ def test_key_image_reaches_losses_only_through_the_flow():
     images, refs, num_refs = model.preprocess_clip(batch)
     with torch.no_grad():
         features, ref_features = model.clip_features(images, refs, num_refs)
-        flow = model.motion(torch.cat([images.tensor, refs.tensor], 1), [(SIZE, SIZE)])
+        flow = model.motion(torch.cat([images.tensor, refs.tensor], 1), [(TINY_SIZE, TINY_SIZE)])
         expected = flow_warp_feats(model.backbone(refs.tensor)["p5"], flow)
     assert ref_features is None
     torch.testing.assert_close(features["p5"], expected, rtol=0, atol=0)
@@ -148,35 +83,39 @@ def test_training_needs_exactly_one_reference(num_refs):
         _losses(tiny_dff(), [_train_sample(1, num_refs=num_refs)])
 
 
-def _test_frame(video, t, **extra):
-    return _frame(100 * video + t, video_id=video, frame_id=t, height=SIZE, width=SIZE, **extra)
+def _testrandom_frame(video, t, **extra):
+    return random_frame(
+        100 * video + t, video_id=video, frame_id=t, height=TINY_SIZE, width=TINY_SIZE, **extra
+    )
 
 
 def test_inference_key_frame_schedule_and_reset():
     model = tiny_dff(key_frame_interval=5).eval()
     with torch.no_grad():
         for t in range(12):
-            refs = [_frame(7)] if t == 0 else []  # delivered references are ignored
-            out = model([_test_frame(0, t, ref_frames=refs)])
+            refs = [random_frame(7)] if t == 0 else []  # delivered references are ignored
+            out = model([_testrandom_frame(0, t, ref_frames=refs)])
             assert model.backbone.images_seen == 1 + t // 5  # frames 0, 5 and 10
         inst = out[0]["instances"]
         assert inst.has("pred_boxes") and inst.has("scores") and inst.has("pred_classes")
-        key = model.encode_frame(_test_frame(0, 10))
-        frame = model.encode_frame(_test_frame(0, 11))
+        key = model.encode_frame(_testrandom_frame(0, 10))
+        frame = model.encode_frame(_testrandom_frame(0, 11))
         _, features, _, _ = model.frame_inputs(frame, [key])
         pair = torch.cat([frame["images"].tensor, key["images"].tensor], 1)
-        expected = flow_warp_feats(key["features"]["p5"], model.motion(pair, [(SIZE, SIZE)]))
+        expected = flow_warp_feats(
+            key["features"]["p5"], model.motion(pair, [(TINY_SIZE, TINY_SIZE)])
+        )
         torch.testing.assert_close(features["p5"], expected, rtol=0, atol=0)
         seen = model.backbone.images_seen
-        model([_test_frame(1, 0)])  # a new video starts with a key frame
-        model([_test_frame(1, 1)])
+        model([_testrandom_frame(1, 0)])  # a new video starts with a key frame
+        model([_testrandom_frame(1, 1)])
         assert model.backbone.images_seen == seen + 1
         with pytest.raises(ValueError, match="frame 3 after frame 1"):
-            model([_test_frame(1, 3)])
+            model([_testrandom_frame(1, 3)])
         with pytest.raises(ValueError, match="starts at frame 2, which is not a key frame"):
-            model([_test_frame(2, 2)])
+            model([_testrandom_frame(2, 2)])
         with pytest.raises(ValueError, match="tests one frame at a time"):
-            model([_test_frame(3, 0), _test_frame(3, 1)])
+            model([_testrandom_frame(3, 0), _testrandom_frame(3, 1)])
 
 
 def test_key_frame_memory_rejects_bad_interval():

@@ -2,99 +2,34 @@
 
 import pytest
 import torch
-from detectron2.layers import ShapeSpec
-from detectron2.modeling import Backbone
-from detectron2.modeling.anchor_generator import DefaultAnchorGenerator
-from detectron2.modeling.box_regression import Box2BoxTransform
-from detectron2.modeling.matcher import Matcher
-from detectron2.modeling.poolers import ROIPooler
-from detectron2.modeling.proposal_generator import RPN, StandardRPNHead
-from detectron2.modeling.roi_heads import (
-    FastRCNNConvFCHead,
-    FastRCNNOutputLayers,
-    StandardROIHeads,
-)
-from detectron2.structures import Boxes, Instances
 from detectron2.utils.events import EventStorage
 
 from d2track.checkpoint import convert_mmtrack_state_dict, method_rules
 from d2track.modeling.flow import MMTRACK_KEY_MAP, FlowNetSimple, flow_warp_feats
 from d2track.modeling.memory import ReferenceMemory
 from d2track.projects.fgfa import FGFA, EmbedAggregator, mmtrack_key_to_d2track
-
-SIZE = 64
-MEAN, STD = [128.0] * 3, [64.0] * 3
-
-
-class TinyBackbone(Backbone):
-    """Two strided convs to one stride-16 map; counts the images it sees."""
-
-    def __init__(self):
-        super().__init__()
-        self.conv1 = torch.nn.Conv2d(3, 8, 3, stride=4, padding=1)
-        self.conv2 = torch.nn.Conv2d(8, 16, 3, stride=4, padding=1)
-        self.images_seen = 0
-
-    def forward(self, x):
-        self.images_seen += len(x)
-        return {"p5": self.conv2(torch.relu(self.conv1(x)))}
-
-    def output_shape(self):
-        return {"p5": ShapeSpec(channels=16, stride=16)}
+from d2track.utils.testing import (
+    TINY_MEAN,
+    TINY_SIZE,
+    TINY_STD,
+    random_frame,
+    tiny_rcnn_parts,
+    train_sample,
+)
 
 
 def tiny_fgfa(mode="fix_stride", num_convs=1, norm="", **memory):
     torch.manual_seed(0)
-    pooled = ShapeSpec(channels=16, height=7, width=7)
     return FGFA(
-        motion=FlowNetSimple(pixel_mean=MEAN, pixel_std=STD),
+        motion=FlowNetSimple(pixel_mean=TINY_MEAN, pixel_std=TINY_STD),
         aggregator=EmbedAggregator(num_convs=num_convs, channels=16, norm=norm),
         memory=ReferenceMemory(mode=mode, **memory),
-        backbone=TinyBackbone(),
-        proposal_generator=RPN(
-            in_features=["p5"],
-            head=StandardRPNHead(in_channels=16, num_anchors=2),
-            anchor_generator=DefaultAnchorGenerator(
-                sizes=[[16, 32]], aspect_ratios=[[1.0]], strides=[16], offset=0.0
-            ),
-            anchor_matcher=Matcher([0.3, 0.7], [0, -1, 1]),
-            box2box_transform=Box2BoxTransform((1.0, 1.0, 1.0, 1.0)),
-            batch_size_per_image=32,
-            positive_fraction=0.5,
-            pre_nms_topk=(100, 50),
-            post_nms_topk=(20, 10),
-        ),
-        roi_heads=StandardROIHeads(
-            num_classes=2,
-            batch_size_per_image=16,
-            positive_fraction=0.25,
-            proposal_matcher=Matcher([0.5], [0, 1]),
-            box_in_features=["p5"],
-            box_pooler=ROIPooler(7, (1 / 16,), 0, "ROIAlignV2"),
-            box_head=FastRCNNConvFCHead(input_shape=pooled, conv_dims=[], fc_dims=[32]),
-            box_predictor=FastRCNNOutputLayers(
-                input_shape=ShapeSpec(channels=32),
-                box2box_transform=Box2BoxTransform((10.0, 10.0, 5.0, 5.0)),
-                num_classes=2,
-                test_score_thresh=0.0,
-            ),
-        ),
-        pixel_mean=MEAN,
-        pixel_std=STD,
+        **tiny_rcnn_parts(),
     )
 
 
-def _frame(seed, **extra):
-    g = torch.Generator().manual_seed(seed)
-    return dict(image=torch.randint(0, 255, (3, SIZE, SIZE), generator=g).to(torch.uint8), **extra)
-
-
 def _train_sample(seed, num_refs=2):
-    inst = Instances((SIZE, SIZE))
-    inst.gt_boxes = Boxes(torch.tensor([[8.0, 8.0, 40.0, 40.0]]))
-    inst.gt_classes = torch.tensor([1])
-    refs = [_frame(seed * 10 + r) for r in range(num_refs)]
-    return _frame(seed, instances=inst, ref_frames=refs, video_id=0, frame_id=seed)
+    return train_sample(seed, num_refs)
 
 
 def _losses(model, batch):
@@ -134,7 +69,7 @@ def test_training_aggregates_each_sample_over_its_own_warped_references():
         expected = model.aggregator(key0, warped)
     torch.testing.assert_close(features["p5"][:1], expected, rtol=1e-5, atol=1e-6)
     # changing sample 1's references leaves sample 0 exactly unchanged
-    batch[1]["ref_frames"] = [_frame(77), _frame(78)]
+    batch[1]["ref_frames"] = [random_frame(77), random_frame(78)]
     changed, _ = _clip_features(model, batch)
     assert torch.equal(changed["p5"][0], features["p5"][0])
     assert not torch.allclose(changed["p5"][1], features["p5"][1])
@@ -146,7 +81,7 @@ def test_training_needs_references():
 
 
 def _entry(model, seed):
-    return model.encode_frame(_frame(seed))
+    return model.encode_frame(random_frame(seed))
 
 
 def test_frame_inputs_warp_memory_frames_to_the_key_and_keep_the_key_unwarped():
@@ -167,41 +102,43 @@ def test_frame_inputs_warp_memory_frames_to_the_key_and_keep_the_key_unwarped():
         torch.testing.assert_close(alone["p5"], kf, rtol=0, atol=1e-6)
 
 
-def _test_frame(video, t, refs=()):
-    return _frame(
+def _testrandom_frame(video, t, refs=()):
+    return random_frame(
         100 * video + t,
         video_id=video,
         frame_id=t,
-        height=SIZE,
-        width=SIZE,
-        ref_frames=[_frame(100 * video + r, frame_id=r) for r in refs],
+        height=TINY_SIZE,
+        width=TINY_SIZE,
+        ref_frames=[random_frame(100 * video + r, frame_id=r) for r in refs],
     )
 
 
-def test_inference_fix_stride_encodes_each_frame_once_and_flows_per_frame():
+def test_inference_fix_stride_encodes_each_frame_once_and_flows_perrandom_frame():
     model = tiny_fgfa(mode="fix_stride", num_left_ref_imgs=2, frame_stride=1).eval()
     pairs = []
     model.motion.register_forward_hook(lambda m, args, out: pairs.append(len(args[0])))
     with torch.no_grad():
-        out = model([_test_frame(0, 0, refs=[0, 0, 0, 1, 2])])
+        out = model([_testrandom_frame(0, 0, refs=[0, 0, 0, 1, 2])])
         for t in range(1, 6):
-            out = model([_test_frame(0, t, refs=[min(t + 2, 5)])])
+            out = model([_testrandom_frame(0, t, refs=[min(t + 2, 5)])])
         assert model.backbone.images_seen == 5 + 5  # the first window, then one new frame each
         assert pairs == [4] * 6  # each frame: flows of the 4 other window frames against it
         inst = out[0]["instances"]
         assert inst.has("pred_boxes") and inst.has("scores") and inst.has("pred_classes")
-        model([_test_frame(1, 0, refs=[0, 0, 0, 1, 2])])  # a new video: a new window
+        model([_testrandom_frame(1, 0, refs=[0, 0, 0, 1, 2])])  # a new video: a new window
         assert model.backbone.images_seen == 15
         with pytest.raises(ValueError, match="tests one frame at a time"):
-            model([_test_frame(2, 0, refs=[0] * 5), _test_frame(2, 1)])
+            model([_testrandom_frame(2, 0, refs=[0] * 5), _testrandom_frame(2, 1)])
 
 
 def test_inference_fix_stride_with_stride_two_encodes_the_skipped_keys():
     model = tiny_fgfa(mode="fix_stride", num_left_ref_imgs=1, frame_stride=2).eval()
     with torch.no_grad():
-        model([_test_frame(0, 0, refs=[0, 0, 2])])
-        model([_test_frame(0, 1)])  # key encoded in the centre's place
-        model([_test_frame(0, 2, refs=[4])])  # new window frame; its centre is already encoded
+        model([_testrandom_frame(0, 0, refs=[0, 0, 2])])
+        model([_testrandom_frame(0, 1)])  # key encoded in the centre's place
+        model(
+            [_testrandom_frame(0, 2, refs=[4])]
+        )  # new window frame; its centre is already encoded
     assert model.backbone.images_seen == 3 + 1 + 1
 
 
