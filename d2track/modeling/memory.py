@@ -23,12 +23,42 @@ images): it never looks inside. It is reset when a new video starts (another ``v
 
 from collections import deque
 
-__all__ = ["ReferenceMemory", "MEMORY_MODES"]
+__all__ = ["ReferenceMemory", "MEMORY_MODES", "VideoMemory"]
 
 MEMORY_MODES = ("adaptive_stride", "fix_stride", "online")
 
 
-class ReferenceMemory:
+class VideoMemory:
+    """Base of the per-video test memories: notices a new video and checks the frame order.
+
+    Subclasses extend :meth:`reset` and call :meth:`advance` first in their ``step``.
+    """
+
+    def reset(self):
+        """Forget the current video."""
+        self._video = None
+        self._frame = None
+
+    def advance(self, frame):
+        """Move to ``frame``; :meth:`reset` first if it starts a new video (another
+        ``video_id``, or ``frame_id`` 0).
+
+        Raises:
+            ValueError: if the frame does not follow the previous one of its video.
+        """
+        video, index = frame["video_id"], frame["frame_id"]
+        if video != self._video or index == 0:
+            self.reset()
+            self._video = video
+        elif index != self._frame + 1:
+            raise ValueError(
+                f"video {video}: frame {index} after frame {self._frame}; test frames must come "
+                "one at a time in order (use d2track's video test loader)"
+            )
+        self._frame = index
+
+
+class ReferenceMemory(VideoMemory):
     """Which encoded frames are the references of each test frame of a video."""
 
     def __init__(
@@ -53,8 +83,7 @@ class ReferenceMemory:
 
     def reset(self):
         """Forget the current video."""
-        self._video = None
-        self._frame = None
+        super().reset()
         self._entries = deque()
 
     def step(self, frame, encode):
@@ -69,21 +98,9 @@ class ReferenceMemory:
         Returns:
             tuple: ``(key_entry, reference_entries)``; the references include the key frame.
         """
-        self._advance(frame)
+        self.advance(frame)
         refs = list(frame.get("ref_frames") or [])
         return getattr(self, f"_step_{self.mode}")(frame, refs, encode)
-
-    def _advance(self, frame):
-        video, index = frame["video_id"], frame["frame_id"]
-        if video != self._video or index == 0:
-            self.reset()
-            self._video = video
-        elif index != self._frame + 1:
-            raise ValueError(
-                f"video {video}: frame {index} after frame {self._frame}; test frames must come "
-                "one at a time in order (use d2track's video test loader)"
-            )
-        self._frame = index
 
     def _step_adaptive_stride(self, frame, refs, encode):
         if self._frame == 0:

@@ -30,12 +30,13 @@ import torch
 from detectron2.structures import ImageList
 
 from d2track.modeling.flow import flow_warp_feats
+from d2track.modeling.memory import VideoMemory
 from d2track.modeling.meta_arch import VideoRCNN
 
 __all__ = ["DFF", "KeyFrameMemory"]
 
 
-class KeyFrameMemory:
+class KeyFrameMemory(VideoMemory):
     """The last key frame of the current test video (DFF's ``memo``).
 
     Same ``step(frame, encode)`` interface as :class:`~d2track.modeling.memory.ReferenceMemory`,
@@ -54,8 +55,7 @@ class KeyFrameMemory:
 
     def reset(self):
         """Forget the current video."""
-        self._video = None
-        self._frame = None
+        super().reset()
         self._key = None
 
     def is_key_frame(self, frame_id):
@@ -71,16 +71,8 @@ class KeyFrameMemory:
         Returns:
             tuple: ``(entry, [key_frame_entry])``; on a key frame both are the same object.
         """
+        self.advance(frame)
         video, index = frame["video_id"], frame["frame_id"]
-        if video != self._video or index == 0:
-            self.reset()
-            self._video = video
-        elif index != self._frame + 1:
-            raise ValueError(
-                f"video {video}: frame {index} after frame {self._frame}; test frames must come "
-                "one at a time in order (use d2track's video test loader)"
-            )
-        self._frame = index
         entry = encode(frame)
         if self.is_key_frame(index):
             self._key = entry
