@@ -148,6 +148,7 @@ class FlowNetSimple(nn.Module):
         pixel_mean: Sequence[float] = (123.675, 116.28, 103.53),
         pixel_std: Sequence[float] = (58.395, 57.12, 57.375),
         width_divisor: int = 1,
+        zero_init_flow: bool = False,
     ):
         """
         Args:
@@ -160,6 +161,9 @@ class FlowNetSimple(nn.Module):
                 scale, same channel order as the images), undone before the net's own.
             width_divisor: divides every layer's channels (1: MMTracking's net, 38M
                 parameters; 8: 0.6M, for CPU experiments trained from scratch).
+            zero_init_flow: zero the flow predictors, so that an untrained net predicts zero
+                flow (warping is then the identity) instead of large random flows. For training
+                from scratch; MMTracking starts from pretrained FlowNet weights instead.
         """
         super().__init__()
         if tuple(out_indices) != (2, 3, 4, 5, 6):
@@ -194,6 +198,10 @@ class FlowNetSimple(nn.Module):
             self.add_module(f"deconv{level}", _deconv(cin, cout, True))
             cin = width[level] + cout + 2  # skip + deconv + upsampled flow
         self.predict_flow = _conv(cin, 2, 3, 1, False)
+        if zero_init_flow:
+            for name, module in self.named_modules():
+                if name.startswith("predict_flow"):
+                    nn.init.zeros_(module.weight)
 
     def prepare_images(
         self, imgs: torch.Tensor, image_sizes: Optional[Sequence[Tuple[int, int]]] = None

@@ -291,3 +291,12 @@ def test_width_divisor_shrinks_every_layer_and_keeps_the_output():
     assert small(torch.randn(2, 6, 64, 96)).shape == (2, 2, 64, 96)
     with pytest.raises(ValueError, match="width_divisor must divide 64"):
         FlowNetSimple(width_divisor=3)
+
+
+def test_zero_init_flow_predicts_zero_flow_and_still_learns():
+    net = FlowNetSimple(width_divisor=8, zero_init_flow=True)
+    imgs = torch.randn(1, 6, 64, 64, requires_grad=True)
+    flow = net(imgs)
+    assert torch.count_nonzero(flow) == 0
+    flow.sum().backward()
+    assert net.predict_flow.weight.grad.abs().sum() > 0

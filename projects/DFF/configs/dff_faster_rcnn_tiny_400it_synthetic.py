@@ -2,7 +2,8 @@
 
 The model of ``dff_faster_rcnn_r50_dc5_7e_imagenetvid.py`` on ``common/models/
 faster_rcnn_tiny_synthetic.py``; FlowNetSimple with ``width_divisor=8`` (0.6M parameters),
-trained from scratch with the detector (MMTracking starts from pretrained FlowNet weights).
+trained from scratch with the detector from a zero flow (MMTracking starts from pretrained
+FlowNet weights; a random flow net scrambles the warped features: mAP@50 7.7).
 """
 
 from detectron2.config import LazyCall as L
@@ -27,5 +28,6 @@ model.motion = L(FlowNetSimple)(
     pixel_mean="${..pixel_mean}",
     pixel_std="${..pixel_std}",
     width_divisor=8,
+    zero_init_flow=True,  # no pretrained FlowNet here: start from the identity warp
 )
 model.key_frame_interval = 10
