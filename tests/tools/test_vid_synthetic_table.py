@@ -26,4 +26,16 @@ def test_table_from_existing_results(tmp_path, capsys):
     assert out[3].startswith("| SELSA | 11.0 | 51.2 |")
     rows = json.loads((tmp_path / "table.json").read_text())
     assert [r["method"] for r in rows] == ["Faster R-CNN (single frame)", "SELSA"]
-    assert rows[0]["seconds"] is None  # reused, not retrained
+    assert rows[0]["seconds"] == [None]  # reused, not retrained
+
+
+def test_several_seeds_give_mean_and_std(tmp_path, capsys):
+    for folder, value in (("selsa", 40.0), ("selsa_seed1", 44.0)):
+        (tmp_path / folder).mkdir()
+        results = {"bbox": {"bbox_mAP": value, "bbox_mAP_50": 2 * value}}
+        (tmp_path / folder / "eval_results.json").write_text(json.dumps(results))
+    tool.main(["--output", str(tmp_path), "--only", "selsa", "--seeds", "0", "1"])
+    out = capsys.readouterr().out.splitlines()
+    assert out[2].startswith("| SELSA | 42.0 ± 2.8 | 84.0 ± 5.7 |")
+    rows = json.loads((tmp_path / "table.json").read_text())
+    assert rows[0]["mAP"] == [40.0, 44.0] and rows[0]["seeds"] == [0, 1]
