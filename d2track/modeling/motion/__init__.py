@@ -1,0 +1,1 @@
+"""Motion models shared by trackers: the Kalman filter and camera motion compensation."""
