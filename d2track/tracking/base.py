@@ -67,7 +67,11 @@ class BaseTracker:
     input and advances ``frame_id`` first. ``reset`` overrides call ``super().reset()``.
     """
 
+    #: True if ``update`` needs ``instances.embeds`` (appearance matching).
     needs_embeds = False
+    #: True if ``update`` needs this frame's detector (``box_regressor``): its inputs cannot be
+    #: cached and replayed (e.g. by a parameter search).
+    needs_frame_features = False
 
     def __init__(self):
         self.reset()

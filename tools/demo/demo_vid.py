@@ -17,8 +17,6 @@ import d2track  # noqa: F401  (first: installs the Detectron2 compat layer)
 # isort: split
 import argparse
 import logging
-import os
-import sys
 
 import cv2
 import torch
@@ -35,8 +33,7 @@ from d2track.engine.video_predictor import (
     find_thing_classes,
     open_frame_source,
 )
-from d2track.utils.file_io import atomic_open
-from d2track.utils.video_io import atomic_video_writer
+from d2track.utils.demo_output import check_display, frame_sink, show_frame
 
 logger = logging.getLogger("d2track")
 
@@ -95,42 +92,14 @@ def draw(frame_bgr, instances, metadata, score_thr):
     return vis.draw_instance_predictions(instances).get_image()[:, :, ::-1]
 
 
-def check_display():
-    """Fail early, before OpenCV's GUI backend aborts the process, when there is no display."""
-    if sys.platform.startswith("linux") and not (
-        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
-    ):
-        raise RuntimeError(
-            "--show needs a display, but neither $DISPLAY nor $WAYLAND_DISPLAY is set; run "
-            "without --show (the output is written all the same)"
-        )
-    try:
-        cv2.namedWindow(WINDOW, cv2.WINDOW_NORMAL)
-    except cv2.error as e:
-        raise RuntimeError(f"--show needs a display that OpenCV can open a window on: {e}") from e
-
-
-def write_frame(folder, index, image, ext):
-    ok, encoded = cv2.imencode(f".{ext}", image)
-    if not ok:
-        raise RuntimeError(f"OpenCV cannot encode frame {index} as {ext}")
-    with atomic_open(os.path.join(folder, f"{index:06d}.{ext}"), "wb") as f:
-        f.write(encoded.tobytes())
-
-
-def run(predictor, source, metadata, args, writer=None):
-    """Draw every frame; to ``writer`` (a ``cv2.VideoWriter``) or into ``args.output``."""
+def run(predictor, source, metadata, args, write):
+    """Draw every frame and hand it to ``write(index, image)`` (and the window with --show)."""
     for index, frame, instances in tqdm.tqdm(predictor(source), total=len(source), unit="frame"):
         image = draw(frame, instances, metadata, args.score_thr)
-        if writer is not None:
-            writer.write(image)
-        else:
-            write_frame(args.output, index, image, args.frame_ext)
-        if args.show:
-            cv2.imshow(WINDOW, image)
-            if cv2.waitKey(1) & 0xFF in (ord("q"), 27):
-                logger.info(f"stopped from the window after frame {index}")
-                return
+        write(index, image)
+        if args.show and not show_frame(WINDOW, image):
+            logger.info(f"stopped from the window after frame {index}")
+            return
 
 
 def main(argv=None):
@@ -138,17 +107,11 @@ def main(argv=None):
     setup_logger(name="d2track")
     source = open_frame_source(args.input)  # errors on a missing input or an empty folder
     if args.show:
-        check_display()
+        check_display(WINDOW)
     predictor, metadata = load_predictor(args)
-    with torch.no_grad():
-        if args.output.lower().endswith(".mp4"):
-            height, width = source[0].shape[:2]
-            fps = args.fps or source.fps or 25.0
-            with atomic_video_writer(args.output, fps=fps, frame_size=(width, height)) as writer:
-                run(predictor, source, metadata, args, writer)
-        else:
-            os.makedirs(args.output, exist_ok=True)
-            run(predictor, source, metadata, args)
+    fps = args.fps or source.fps or 25.0
+    with torch.no_grad(), frame_sink(args.output, fps=fps, frame_ext=args.frame_ext) as write:
+        run(predictor, source, metadata, args, write)
     if args.show:
         cv2.destroyWindow(WINDOW)
     logger.info(f"wrote {len(source)} frames to {args.output}")

@@ -1,0 +1,97 @@
+"""Grid search over tracker fields, as MMTracking 0.x's ``tools/analysis/mot/mot_param_search.py``.
+
+Fields of ``cfg.model.tracker`` given as lists span the grid (``high_score_thr=[0.5, 0.6]`` and
+``init_track_thr=[0.6, 0.7]`` give 4 runs); every combination tracks the test set and is scored
+by the config's evaluator. Unlike MMTracking, detections are computed once and replayed for every
+combination when the tracker allows it (trackers with ``needs_frame_features``, e.g. Tracktor,
+rerun the detector each time), so a grid costs about one detector pass plus the trackers.
+"""
+
+import copy
+import itertools
+import logging
+
+from detectron2.config import instantiate
+from detectron2.evaluation import inference_on_dataset
+from omegaconf import ListConfig, OmegaConf
+from torch import nn
+
+__all__ = ["tracker_grid", "ReplayDetections", "search"]
+
+logger = logging.getLogger(__name__)
+
+
+def tracker_grid(tracker_cfg):
+    """All combinations of the list-valued fields of a tracker config.
+
+    Args:
+        tracker_cfg (DictConfig): ``cfg.model.tracker`` (a ``LazyCall``).
+
+    Returns:
+        list[dict]: one ``{field: value}`` per combination (``[{}]`` when no field is a list).
+    """
+    axes = {k: list(v) for k, v in tracker_cfg.items() if isinstance(v, (list, ListConfig))}
+    for name, values in axes.items():
+        if not values:
+            raise ValueError(f"model.tracker.{name} is an empty list: nothing to search")
+    return [dict(zip(axes, combo)) for combo in itertools.product(*axes.values())]
+
+
+class ReplayDetections(nn.Module):
+    """A :class:`TrackingByDetection` whose per-frame tracker inputs are computed once.
+
+    The first pass detects (and embeds) every frame; later passes only run the tracker. Only the
+    detections and ``frame_id`` are kept (no image, features or regressor), so trackers that need
+    the frame's detector cannot be replayed.
+    """
+
+    def __init__(self, model):
+        super().__init__()
+        if getattr(model.tracker, "needs_frame_features", False):
+            raise ValueError(f"{type(model.tracker).__name__} needs the detector every frame")
+        self.model = model
+        self._cache = {}
+
+    def forward(self, batched_inputs):
+        outputs = []
+        for frame in batched_inputs:
+            self.model._maybe_reset(frame)
+            key = (frame.get("video_id"), frame.get("frame_id"))
+            if key not in self._cache:
+                detections, context = self.model.detect(frame)
+                self._cache[key] = (detections.to("cpu"), {"frame_id": context.get("frame_id")})
+            detections, context = self._cache[key]
+            instances = self.model.tracker.update(detections, **dict(context))
+            outputs.append({"instances": instances})
+        return outputs
+
+
+def search(cfg, model, *, metrics=("HOTA", "MOTA", "IDF1")):
+    """Track the test set once per tracker combination and score each.
+
+    Args:
+        cfg: a MOT LazyConfig (``model.tracker``, ``dataloader.test``, ``dataloader.evaluator``).
+        model (TrackingByDetection): built from ``cfg.model``, weights loaded, in eval mode.
+        metrics (Sequence[str]): keys of the evaluator's ``"mot"`` results to log.
+
+    Returns:
+        list[dict]: per combination ``{"params": {...}, "results": {metric: value}}``.
+    """
+    grid = tracker_grid(cfg.model.tracker)
+    loader = instantiate(cfg.dataloader.test)
+    replay = not getattr(model.tracker, "needs_frame_features", False)
+    runner = ReplayDetections(model) if replay else model
+    rows = []
+    for index, params in enumerate(grid):
+        tracker_cfg = copy.deepcopy(cfg.model.tracker)
+        for name, value in params.items():
+            OmegaConf.update(tracker_cfg, name, value, merge=False)
+        model.tracker = instantiate(tracker_cfg)
+        results = inference_on_dataset(runner, loader, instantiate(cfg.dataloader.evaluator))
+        mot = results.get("mot", {})
+        missing = [m for m in metrics if m not in mot]
+        if missing:
+            raise KeyError(f"metrics {missing} not in the evaluator's results {sorted(mot)}")
+        rows.append({"params": params, "results": {m: mot[m] for m in metrics}})
+        logger.info(f"[{index + 1}/{len(grid)}] {params}: {rows[-1]['results']}")
+    return rows

@@ -1,0 +1,152 @@
+"""Tracking by detection: any Detectron2 R-CNN detector, an optional ReID model and a tracker.
+
+The model of d2track's MOT projects (SORT, DeepSORT, Tracktor, ByteTrack), as MMTracking 0.x's
+``DeepSORT``/``Tracktor``/``ByteTrack`` MOT models: training trains the detector (the ReID model
+trains on its own, ``configs/reid``); testing takes one frame at a time in video order, detects,
+embeds the detections if the tracker uses appearance, and hands them to the tracker::
+
+    model = L(TrackingByDetection)(
+        detector=<a GeneralizedRCNN config>,
+        tracker=L(ByteTracker)(...),
+        detector_weights="output/mot_detector/model_final.pth",
+    )
+
+The tracker is reset whenever a frame starts a new video (another ``video_id`` or
+``frame_id == 0``). With ``public_detections`` the detector's RPN is replaced by the split's
+public detections, refined by its box head (MOTChallenge's public protocol, as MMTracking's
+``public_bboxes``). Inference returns ``[{"instances": Instances}]`` per frame with ``ID``, in
+original image coordinates, as :class:`~d2track.evaluation.MOTEvaluator` expects.
+"""
+
+import os
+
+import cv2
+import numpy as np
+import torch
+from detectron2.checkpoint import DetectionCheckpointer
+from torch import nn
+
+from ..rcnn_ops import FrameDetector
+
+__all__ = ["TrackingByDetection"]
+
+_NEW_VIDEO = object()  # no frame seen since the last reset
+
+
+class TrackingByDetection(nn.Module):
+    """A detector, an optional ReID model and a tracker, run frame by frame."""
+
+    def __init__(
+        self,
+        *,
+        detector,
+        tracker,
+        reid=None,
+        public_detections=None,
+        detector_weights="",
+        reid_weights="",
+    ):
+        """
+        Args:
+            detector (GeneralizedRCNN): a Detectron2 R-CNN with ``StandardROIHeads``.
+            tracker (BaseTracker): a d2track tracker (``reset``/``update``).
+            reid (nn.Module or None): a ReID model with ``embed_boxes(image (3, H, W), boxes
+                (M, 4)) -> (M, D)``; needed by appearance trackers (DeepSORT, Tracktor's re-id).
+            public_detections (callable or None): ``(video_name, frame_id) -> (boxes (N, 4),
+                scores (N,))`` in original coordinates, e.g. :class:`PublicDetections`.
+            detector_weights (str): a checkpoint of the detector alone, loaded now ("" for none;
+                a full-model ``train.init_checkpoint`` loaded later overrides it).
+            reid_weights (str): the same for the ReID model.
+        """
+        super().__init__()
+        self.detector = detector
+        self.reid = reid
+        self.tracker = tracker
+        self.public_detections = public_detections
+        if getattr(tracker, "needs_embeds", False) and reid is None:
+            raise ValueError(f"{type(tracker).__name__} matches appearance: it needs a reid model")
+        _load(self.detector, detector_weights, "detector_weights")
+        _load(self.reid, reid_weights, "reid_weights")
+        self._video = _NEW_VIDEO
+
+    @property
+    def device(self):
+        return self.detector.device
+
+    def forward(self, batched_inputs):
+        """Training: the detector's loss dict. Testing: one tracked ``Instances`` per frame."""
+        if self.training:
+            return self.detector(batched_inputs)
+        return [self.track_frame(frame) for frame in batched_inputs]
+
+    @torch.no_grad()
+    def track_frame(self, frame):
+        """Detect and track one frame (frames of a video must come in order).
+
+        Args:
+            frame (dict): Detectron2 test input: ``image`` (C, H, W) after test transforms,
+                ``height``/``width``, and ``video_id``/``frame_id`` (absent: one stream).
+
+        Returns:
+            dict: ``{"instances": Instances}`` with ``pred_boxes``, ``scores``, ``pred_classes``
+            and ``ID`` in original coordinates.
+        """
+        self._maybe_reset(frame)
+        detections, context = self.detect(frame)
+        return {"instances": self.tracker.update(detections, **context)}
+
+    @torch.no_grad()
+    def detect(self, frame):
+        """The tracker's inputs for one frame: detections (with ``embeds`` for appearance
+        trackers) and the frame context (``frame_id``, ``image``, ``box_regressor``,
+        ``embedder``; see :mod:`d2track.tracking.base`)."""
+        frame_det = FrameDetector(self.detector, frame)
+        detections = frame_det.detect(*self._public(frame))
+        context = {"box_regressor": frame_det.regress, "image": _original_bgr(frame, frame_det)}
+        if self.reid is not None:
+            image = frame["image"].to(self.device)
+            context["embedder"] = lambda boxes: self.reid.embed_boxes(
+                image, boxes * frame_det.scale
+            )
+            if getattr(self.tracker, "needs_embeds", False):
+                detections.embeds = context["embedder"](detections.pred_boxes.tensor)
+        if "frame_id" in frame:
+            context["frame_id"] = frame["frame_id"]
+        return detections, context
+
+    def reset(self):
+        """Start a new video at the next frame (for streams without ``video_id``)."""
+        self._video = _NEW_VIDEO
+
+    def _maybe_reset(self, frame):
+        video = frame.get("video_id", "stream")
+        if video != self._video or frame.get("frame_id") == 0:
+            self.tracker.reset()
+        self._video = video
+
+    def _public(self, frame):
+        if self.public_detections is None:
+            return None, None
+        name = frame.get("video_name", frame.get("video_id"))
+        boxes, scores = self.public_detections(name, frame["frame_id"])
+        return boxes.to(self.device), scores.to(self.device)
+
+
+def _load(module, path, field):
+    if not path:
+        return
+    if module is None:
+        raise ValueError(f"TrackingByDetection: {field}={path!r} given but the module is None")
+    if "://" not in path and not os.path.isfile(path):
+        raise FileNotFoundError(f"TrackingByDetection: {field}={path!r} does not exist")
+    DetectionCheckpointer(module).load(path)
+
+
+def _original_bgr(frame, frame_det):
+    """The frame as (H, W, 3) uint8 at its original size, in the detector's channel order."""
+    image = frame["image"].permute(1, 2, 0).cpu().numpy().astype(np.uint8)
+    if image.shape[:2] != (frame_det.height, frame_det.width):
+        image = cv2.resize(image, (int(frame_det.width), int(frame_det.height)))
+    if frame_det.detector.input_format == "RGB":
+        image = np.ascontiguousarray(image[:, :, ::-1])
+    return image

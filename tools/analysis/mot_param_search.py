@@ -1,0 +1,91 @@
+#!/usr/bin/env python
+"""Grid search over a MOT config's tracker fields given as lists; logs the metrics per combination.
+
+Example (a 2 x 2 grid over ByteTrack's thresholds, as MMTracking's ``mot_param_search.py``)::
+
+    tools/analysis/mot_param_search.py --config-file projects/ByteTrack/configs/<config>.py \\
+        --output output/bytetrack_search \\
+        'model.tracker.high_score_thr=[0.5,0.6]' 'model.tracker.init_track_thr=[0.6,0.7]' \\
+        model.detector_weights=output/mot_detector/model_final.pth
+
+Lists can also be written in the config itself. Prints a markdown table sorted by the first
+metric and writes ``<output>/param_search.json`` (atomically); see
+:mod:`d2track.engine.mot_param_search` for how detections are reused across combinations.
+"""
+
+import d2track  # noqa: F401  (first: installs the Detectron2 compat layer)
+
+# isort: split
+import argparse
+import copy
+import logging
+import os
+
+from detectron2.checkpoint import DetectionCheckpointer
+from detectron2.config import LazyConfig, instantiate
+from detectron2.utils.logger import setup_logger
+from omegaconf import OmegaConf
+
+from d2track.engine import resolve_device
+from d2track.engine.mot_param_search import search, tracker_grid
+from d2track.utils.file_io import dump_json
+
+logger = logging.getLogger("d2track")
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--config-file", required=True, metavar="FILE")
+    parser.add_argument("--weights", default="", help="checkpoint of the whole tracking model")
+    parser.add_argument("--output", required=True, help="folder for param_search.json")
+    parser.add_argument("--metrics", nargs="+", default=["HOTA", "MOTA", "IDF1"])
+    parser.add_argument("--device", default=None, help="cpu or cuda (default: cfg.train.device)")
+    parser.add_argument("opts", nargs=argparse.REMAINDER, help="key=value config overrides")
+    return parser.parse_args(argv)
+
+
+def build_model(cfg, args):
+    """The tracking model with the grid's first combination (lists are not tracker arguments)."""
+    model_cfg = copy.deepcopy(cfg.model)
+    for name, value in tracker_grid(cfg.model.tracker)[0].items():
+        OmegaConf.update(model_cfg.tracker, name, value, merge=False)
+    device = args.device or cfg.get("train", {}).get("device", "cuda")
+    model = instantiate(model_cfg).to(resolve_device(device)).eval()
+    if args.weights:
+        DetectionCheckpointer(model).load(args.weights)
+    return model
+
+
+def markdown_table(rows, metrics):
+    """The combinations as a markdown table, best first by ``metrics[0]``."""
+    names = list(rows[0]["params"]) if rows else []
+    lines = ["| " + " | ".join(names + list(metrics)) + " |"]
+    lines.append("|" + "---|" * (len(names) + len(metrics)))
+    for row in sorted(rows, key=lambda r: -r["results"][metrics[0]]):
+        cells = [str(row["params"][n]) for n in names]
+        cells += [f"{row['results'][m]:.2f}" for m in metrics]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    setup_logger(name="d2track")
+    cfg = LazyConfig.apply_overrides(LazyConfig.load(args.config_file), args.opts)
+    os.makedirs(args.output, exist_ok=True)
+    cfg.train.output_dir = args.output
+    grid = tracker_grid(cfg.model.tracker)
+    logger.info(f"{len(grid)} tracker combination(s) over {sorted(grid[0])}")
+    rows = search(cfg, build_model(cfg, args), metrics=args.metrics)
+    table = markdown_table(rows, args.metrics)
+    print(table)
+    dump_json(
+        {"metrics": args.metrics, "rows": rows}, os.path.join(args.output, "param_search.json")
+    )
+    return rows
+
+
+if __name__ == "__main__":
+    main()

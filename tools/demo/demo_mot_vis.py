@@ -1,0 +1,132 @@
+#!/usr/bin/env python
+"""Track objects in a video, a folder of frames, a camera or a stream with a MOT config (SORT,
+DeepSORT, Tracktor, ByteTrack) and draw the tracks, one stable colour per ID, with Detectron2's
+Visualizer.
+
+Examples::
+
+    tools/demo/demo_mot_vis.py --config-file projects/ByteTrack/configs/<config>.py \\
+        --weights model_final.pth --input video.mp4 --output tracked.mp4
+    tools/demo/demo_mot_vis.py --config-file <config>.py --input 0 --show      # webcam 0
+    tools/demo/demo_mot_vis.py --config-file <config>.py --input rtsp://host/stream --output out/
+
+``--weights`` loads a whole tracking model; without it the config's ``model.detector_weights``
+(and ``model.reid_weights``) are used, e.g. ``model.detector_weights=output/det/model_final.pth``
+as an override. Frames are tracked one at a time as they are read
+(:func:`d2track.engine.track_stream.track_stream`).
+"""
+
+import d2track  # noqa: F401  (first: installs the Detectron2 compat layer)
+
+# isort: split
+import argparse
+import contextlib
+import logging
+
+import cv2
+import torch
+import tqdm
+from detectron2.checkpoint import DetectionCheckpointer
+from detectron2.config import LazyConfig, instantiate
+from detectron2.utils.logger import setup_logger
+
+from d2track.engine import resolve_device
+from d2track.engine.track_stream import open_stream, track_stream
+from d2track.engine.video_predictor import open_frame_source
+from d2track.utils.demo_output import check_display, frame_sink, show_frame
+from d2track.utils.visualizer import draw_tracks
+
+logger = logging.getLogger("d2track")
+
+WINDOW = "d2track demo_mot_vis"
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--config-file", required=True, metavar="FILE")
+    parser.add_argument("--weights", default="", help="checkpoint of the whole tracking model")
+    parser.add_argument(
+        "--input",
+        required=True,
+        help="a video file, a folder of frames (natural order of names), a camera index (0) or a "
+        "stream URL OpenCV opens (rtsp://..., http://...)",
+    )
+    parser.add_argument(
+        "--output", default=None, help="a .mp4 file (written atomically) or a folder for frames"
+    )
+    parser.add_argument("--frame-ext", choices=("jpg", "png"), default="jpg")
+    parser.add_argument("--fps", type=float, default=None, help="of the .mp4 (default: input's)")
+    parser.add_argument("--show", action="store_true", help="also show frames (q or Esc stops)")
+    parser.add_argument("--device", default=None, help="cpu or cuda (default: cfg.train.device)")
+    parser.add_argument("--score-thr", type=float, default=0.0, help="min score to draw")
+    parser.add_argument("--max-frames", type=int, default=None, help="stop after this many")
+    parser.add_argument("opts", nargs=argparse.REMAINDER, help="key=value config overrides")
+    args = parser.parse_args(argv)
+    if not args.output and not args.show:
+        parser.error("give --output, --show or both")
+    return args
+
+
+def load_model(args):
+    """The tracking model of the config, on its device, in eval mode; and the test mapper."""
+    cfg = LazyConfig.apply_overrides(LazyConfig.load(args.config_file), args.opts)
+    device = args.device or cfg.get("train", {}).get("device", "cuda")
+    model = instantiate(cfg.model).to(resolve_device(device)).eval()
+    if args.weights:
+        DetectionCheckpointer(model).load(args.weights)
+    mapper = cfg.dataloader.test.mapper
+    return model, instantiate(mapper.augmentations), mapper.get("image_format", "BGR")
+
+
+def draw(frame_bgr, instances, score_thr):
+    """The frame (H, W, 3) BGR with the tracks scoring at least ``score_thr``, coloured by ID."""
+    instances = instances[instances.scores >= score_thr]
+    image = draw_tracks(
+        frame_bgr[:, :, ::-1],
+        boxes=instances.pred_boxes.tensor.numpy(),
+        instance_ids=instances.ID.tolist(),
+    )
+    return image[:, :, ::-1]
+
+
+def _source_info(source):
+    """(number of frames or None, fps or None) of a file or folder input; None for live ones."""
+    if isinstance(source, str) and not source.isdigit() and "://" not in source:
+        frames = open_frame_source(source)  # errors on a missing input or an empty folder
+        return len(frames), frames.fps
+    return None, None
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    setup_logger(name="d2track")
+    total, fps = _source_info(args.input)
+    frames = open_stream(args.input)
+    if args.show:
+        check_display(WINDOW)
+    model, augmentations, image_format = load_model(args)
+    stream = track_stream(frames, model, augmentations=augmentations, image_format=image_format)
+    if args.output:
+        sink = frame_sink(args.output, fps=args.fps or fps or 25.0, frame_ext=args.frame_ext)
+    else:
+        sink = contextlib.nullcontext(lambda index, image: None)
+    count = 0
+    with torch.no_grad(), sink as write:
+        for frame, instances in tqdm.tqdm(stream, total=total, unit="frame"):
+            image = draw(frame, instances, args.score_thr)
+            write(count, image)
+            count += 1
+            if args.show and not show_frame(WINDOW, image):
+                logger.info(f"stopped from the window after frame {count}")
+                break
+            if args.max_frames and count >= args.max_frames:
+                break
+    if args.show:
+        cv2.destroyWindow(WINDOW)
+    logger.info(f"tracked {count} frames" + (f", wrote {args.output}" if args.output else ""))
+
+
+if __name__ == "__main__":
+    main()
