@@ -5,14 +5,19 @@ STAMP := .venv/.d2track-setup
 SETUP_INPUTS := setup.py pyproject.toml scripts/setup.sh scripts/install_detectron2.py \
 	$(wildcard d2track/compat/*.py)
 LINT_PATHS := d2track configs projects tools datasets tests benchmarks scripts setup.py
+# make demo [TASK=vid|mot]: the video detection (default) or the multiple object tracking demo
+TASK ?= vid
 DEMO_CONFIG := projects/SELSA/configs/selsa_faster_rcnn_tiny_400it_synthetic.py
 DEMO_OUT ?= output/demo
-# frames of the first synthetic_vid_val video (generated with the split on first use)
-DEMO_VIDEO = $$($(PY) -c "import os, d2track.data; from detectron2.data import DatasetCatalog; \
-	print(os.path.dirname(DatasetCatalog.get('synthetic_vid_val')[0]['file_name']))" 2>/dev/null)
+MOT_DETECTOR_CONFIG := configs/mot/faster_rcnn_tiny_400it_synthetic_mot.py
+MOT_CONFIG := projects/ByteTrack/configs/bytetrack_faster_rcnn_tiny_synthetic_mot.py
+MOT_OUT ?= output/demo_mot
+# frames of the first video of a synthetic split (generated with the split on first use)
+first_video = $$($(PY) -c "import os, d2track.data; from detectron2.data import DatasetCatalog; \
+	print(os.path.dirname(DatasetCatalog.get('$(1)')[0]['file_name']))" 2>/dev/null)
 PYTEST_ARGS ?=
 
-.PHONY: setup test demo lint format env clean
+.PHONY: setup test demo demo-vid demo-mot lint format env clean
 
 setup: $(STAMP)
 
@@ -23,12 +28,30 @@ $(STAMP): $(SETUP_INPUTS)
 test: setup
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
-demo: setup
+demo: demo-$(TASK)
+
+demo-vid: setup
 	$(PY) tools/lazyconfig_train_net.py --config-file $(DEMO_CONFIG) train.output_dir=$(DEMO_OUT)
 	$(PY) tools/demo/demo_vid.py --config-file $(DEMO_CONFIG) --weights $(DEMO_OUT)/model_final.pth \
-		--input "$(DEMO_VIDEO)" --output $(DEMO_OUT)/synthetic_vid_val_video0.mp4 --fps 5
+		--input "$(call first_video,synthetic_vid_val)" \
+		--output $(DEMO_OUT)/synthetic_vid_val_video0.mp4 --fps 5
 	@echo "demo done: metrics in $(DEMO_OUT)/eval_results.json, detections drawn on a validation" \
 		"video in $(DEMO_OUT)/synthetic_vid_val_video0.mp4"
+
+# train the tiny pedestrian detector, track synthetic_mot_val with ByteTrack, draw one video
+demo-mot: setup
+	$(PY) tools/lazyconfig_train_net.py --config-file $(MOT_DETECTOR_CONFIG) \
+		train.output_dir=$(MOT_OUT)/detector
+	$(PY) tools/lazyconfig_train_net.py --eval-only --config-file $(MOT_CONFIG) \
+		model.detector_weights=$(MOT_OUT)/detector/model_final.pth train.output_dir=$(MOT_OUT)/bytetrack
+	$(PY) tools/demo/demo_mot_vis.py --config-file $(MOT_CONFIG) \
+		--input "$(call first_video,synthetic_mot_val)" \
+		--output $(MOT_OUT)/synthetic_mot_val_video0.mp4 --fps 5 \
+		model.detector_weights=$(MOT_OUT)/detector/model_final.pth
+	@$(PY) -c "import json; r = json.load(open('$(MOT_OUT)/bytetrack/eval_results.json'))['mot']; \
+		print('ByteTrack on synthetic_mot_val: HOTA %.2f MOTA %.2f IDF1 %.2f' % \
+		(r['HOTA'], r['MOTA'], r['IDF1']))"
+	@echo "demo done: tracks drawn in $(MOT_OUT)/synthetic_mot_val_video0.mp4"
 
 lint: setup
 	$(PY) -m black --check --quiet $(LINT_PATHS)

@@ -3,6 +3,7 @@
 Importing this package registers the builtin splits (see :mod:`.datasets.builtin`).
 """
 
+from . import reid  # noqa: F401  (registers the ReID splits)
 from .build import (
     build_mixed_train_loader,
     build_video_test_loader,

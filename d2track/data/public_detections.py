@@ -8,11 +8,32 @@ does with ``public_bboxes``.
 """
 
 import json
+import os
 
 import torch
 from detectron2.utils.file_io import PathManager
 
-__all__ = ["PublicDetections"]
+from .datasets.builtin import BENCHMARK_SPLITS
+from .datasets.root import datasets_root
+
+__all__ = ["PublicDetections", "public_detections_file"]
+
+
+def public_detections_file(dataset_name, *, root=None):
+    """Where ``prepare_mot.py --convert-det`` puts a builtin MOT split's public detections.
+
+    Args:
+        dataset_name (str): e.g. ``"mot17_half_val"``.
+        root (str or None): datasets root (default ``$DETECTRON2_DATASETS``).
+
+    Returns:
+        str: ``<root>/MOT17/annotations/half-val_detections.json`` for that example.
+    """
+    split = BENCHMARK_SPLITS.get(dataset_name)
+    if split is None or split.meta != "mot":
+        raise KeyError(f"{dataset_name!r} is not a builtin MOTChallenge split")
+    json_file = split.json_file.replace("_cocoformat.json", "_detections.json")
+    return os.path.join(datasets_root() if root is None else root, json_file)
 
 
 class PublicDetections:

@@ -3,6 +3,11 @@
 :func:`linear_assignment` is the minimum-cost matching with a cost limit, solved by ``lap.lapjv``
 as MMTracking 0.x's ``ByteTracker`` and ``SORTTracker`` do (a pair whose cost is above the limit
 is never matched). All cost functions are vectorised over track x detection pairs.
+
+For many objects the work is kept proportional to the pairs that can match: pairs with a single
+candidate on both sides are matched directly and only the contested rest goes to the solver
+(:func:`sparse_linear_assignment`), and :func:`match_by_iou` only looks at overlapping boxes
+(:func:`overlapping_pairs`) instead of the T x D IoU matrix.
 """
 
 import lap
@@ -10,7 +15,19 @@ import numpy as np
 import torch
 from torchvision.ops import box_iou
 
-__all__ = ["linear_assignment", "iou_cost", "embedding_cost", "forbid_class_mismatch"]
+# Contested rows + columns above which the sparse solver beats dense lapjv.
+_DENSE_LIMIT = 300
+
+__all__ = [
+    "linear_assignment",
+    "matched_pairs",
+    "sparse_linear_assignment",
+    "overlapping_pairs",
+    "match_by_iou",
+    "iou_cost",
+    "embedding_cost",
+    "forbid_class_mismatch",
+]
 
 
 def linear_assignment(cost, *, threshold):
@@ -30,23 +47,138 @@ def linear_assignment(cost, *, threshold):
     rows, cols = cost.shape
     if rows == 0 or cols == 0:
         return np.full(rows, -1, dtype=np.int64), np.full(cols, -1, dtype=np.int64)
-    # lapjv needs finite costs: anything not allowed becomes more than the limit.
-    cost = np.where(np.isfinite(cost), cost, threshold + 1e5)
-    _, row_to_col, col_to_row = lap.lapjv(cost, extend_cost=True, cost_limit=threshold)
-    return row_to_col.astype(np.int64), col_to_row.astype(np.int64)
+    # nan/inf compare False: never feasible.
+    r, c = np.nonzero(cost <= threshold)
+    return sparse_linear_assignment(r, c, cost[r, c], shape=cost.shape, threshold=threshold)
+
+
+def sparse_linear_assignment(rows, cols, cost, *, shape, threshold):
+    """:func:`linear_assignment` given only the allowed pairs (all others are forbidden).
+
+    Pairs whose row and column have no other allowed partner are matched by any optimum, and in
+    tracking most pairs are such (objects apart from each other); only the rest goes to lapjv,
+    whose extended matrix is (T + D)^2. This keeps association fast for 1000 objects.
+
+    Args:
+        rows (ndarray): (P,) int row index of each allowed pair.
+        cols (ndarray): (P,) int column index; pairs are distinct.
+        cost (ndarray): (P,) cost of each pair.
+        shape (tuple): ``(T, D)``.
+        threshold (float): pairs with cost above it are never matched.
+
+    Returns:
+        tuple: ``row_to_col`` (T,) and ``col_to_row`` (D,) int64, -1 where unmatched.
+    """
+    keep = np.asarray(cost) <= threshold
+    rows, cols, cost = np.asarray(rows)[keep], np.asarray(cols)[keep], np.asarray(cost)[keep]
+    row_to_col = np.full(shape[0], -1, dtype=np.int64)
+    col_to_row = np.full(shape[1], -1, dtype=np.int64)
+    solo = (np.bincount(rows, minlength=shape[0])[rows] == 1) & (
+        np.bincount(cols, minlength=shape[1])[cols] == 1
+    )
+    row_to_col[rows[solo]], col_to_row[cols[solo]] = cols[solo], rows[solo]
+    if not solo.all():
+        rest_r, sub_r = _compact(rows[~solo], shape[0])
+        rest_c, sub_c = _compact(cols[~solo], shape[1])
+        sub_r2c = _solve_rest(sub_r, sub_c, cost[~solo], (len(rest_r), len(rest_c)), threshold)
+        hit = np.flatnonzero(sub_r2c >= 0)
+        row_to_col[rest_r[hit]] = rest_c[sub_r2c[hit]]
+        col_to_row[rest_c[sub_r2c[hit]]] = rest_r[hit]
+    return row_to_col, col_to_row
+
+
+def _solve_rest(rows, cols, cost, shape, threshold):
+    """Row-to-column (or -1) optimum of the contested pairs: dense lapjv when small, else lapmod.
+
+    lapjv's extended matrix grows as (T + D)^2; lapmod (sparse JV) solves the same extended
+    problem, built here explicitly: real columns, then one dummy column per row (cost
+    ``threshold / 2``: unmatched), one dummy row per column, and the zero-cost transposed
+    pattern between dummies so that a perfect matching always exists.
+    """
+    t, d = shape
+    if t + d <= _DENSE_LIMIT:
+        sub = np.full(shape, threshold + 1e5)  # over the limit: forbidden
+        sub[rows, cols] = cost
+        return lap.lapjv(sub, extend_cost=True, cost_limit=threshold)[1]
+    r = np.concatenate([rows, np.arange(t), t + np.arange(d), t + cols])
+    c = np.concatenate([cols, d + np.arange(t), np.arange(d), d + rows])
+    v = np.concatenate([cost, np.full(t + d, threshold / 2), np.zeros(len(rows))])
+    order = np.lexsort((c, r))  # CSR: by row, columns sorted within a row
+    starts = np.concatenate([[0], np.cumsum(np.bincount(r, minlength=t + d))])
+    row_to_col = lap.lapmod(t + d, v[order], starts, c[order], return_cost=False)[0][:t]
+    return np.where(row_to_col < d, row_to_col, -1)
+
+
+def _compact(index, size):
+    """Distinct values of ``index`` (ascending) and each entry's position among them."""
+    present = np.zeros(size, dtype=bool)
+    present[index] = True
+    values = np.flatnonzero(present)
+    position = np.cumsum(present) - 1
+    return values, position[index]
+
+
+def overlapping_pairs(track_boxes, det_boxes):
+    """The (track, detection) pairs whose boxes overlap, with their IoU, without the T x D matrix.
+
+    Detections are sorted by ``x1``; a track box can only overlap those with ``x1`` in
+    ``(track x1 - widest detection, track x2)``, found by binary search.
+
+    Args:
+        track_boxes (ndarray): (T, 4) ``XYXY_ABS``.
+        det_boxes (ndarray): (D, 4) ``XYXY_ABS``.
+
+    Returns:
+        tuple: ``rows`` (P,), ``cols`` (P,) int64 and ``iou`` (P,) float64 > 0.
+    """
+    trk = np.asarray(track_boxes, dtype=np.float64).reshape(-1, 4)
+    det = np.asarray(det_boxes, dtype=np.float64).reshape(-1, 4)
+    if not len(trk) or not len(det):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
+    order = np.argsort(det[:, 0], kind="stable")
+    x1 = det[order, 0]
+    lo = np.searchsorted(x1, trk[:, 0] - (det[:, 2] - det[:, 0]).max(), side="right")
+    hi = np.searchsorted(x1, trk[:, 2], side="left")
+    counts = np.maximum(hi - lo, 0)
+    rows = np.repeat(np.arange(len(trk)), counts)
+    offsets = np.arange(len(rows)) - np.repeat(np.cumsum(counts) - counts, counts)
+    cols = order[np.repeat(lo, counts) + offsets]
+    a, b = trk[rows], det[cols]
+    iw = np.minimum(a[:, 2], b[:, 2]) - np.maximum(a[:, 0], b[:, 0])
+    ih = np.minimum(a[:, 3], b[:, 3]) - np.maximum(a[:, 1], b[:, 1])
+    inter = np.clip(iw, 0, None) * np.clip(ih, 0, None)
+    union = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1]) + (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+    iou = inter / np.maximum(union - inter, 1e-12)
+    pos = iou > 0
+    return rows[pos], cols[pos], iou[pos]
 
 
 def iou_cost(track_boxes, det_boxes):
     """``1 - IoU`` of every track box with every detection box.
 
     Args:
-        track_boxes (Tensor): (T, 4) ``XYXY_ABS``.
-        det_boxes (Tensor): (D, 4) ``XYXY_ABS``.
+        track_boxes (Tensor or ndarray): (T, 4) ``XYXY_ABS``.
+        det_boxes (Tensor or ndarray): (D, 4) ``XYXY_ABS``.
 
     Returns:
-        Tensor: (T, D) float costs in [0, 1].
+        Tensor: (T, D) float costs in [0, 1]; a float64 ndarray when both inputs are ndarrays
+        (the trackers' path: no tensor round trip per association).
     """
-    return 1.0 - box_iou(track_boxes.float(), det_boxes.float())
+    if isinstance(track_boxes, np.ndarray) and isinstance(det_boxes, np.ndarray):
+        return 1.0 - _box_iou_numpy(track_boxes, det_boxes)
+    return 1.0 - box_iou(torch.as_tensor(track_boxes).float(), torch.as_tensor(det_boxes).float())
+
+
+def _box_iou_numpy(a, b):
+    """(T, D) IoU of ``XYXY`` boxes (T, 4) and (D, 4), one coordinate at a time."""
+    a, b = a.astype(np.float64, copy=False), b.astype(np.float64, copy=False)
+    iw = np.minimum(a[:, None, 2], b[None, :, 2]) - np.maximum(a[:, None, 0], b[None, :, 0])
+    ih = np.minimum(a[:, None, 3], b[None, :, 3]) - np.maximum(a[:, None, 1], b[None, :, 1])
+    inter = np.clip(iw, 0, None) * np.clip(ih, 0, None)
+    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
+    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+    union = area_a[:, None] + area_b[None, :] - inter
+    return np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
 
 
 def embedding_cost(track_embeds, det_embeds, *, metric="cosine"):
@@ -73,12 +205,60 @@ def forbid_class_mismatch(cost, track_classes, det_classes):
     """Category-aware tracking: ``inf`` cost for pairs of different classes.
 
     Args:
-        cost (Tensor): (T, D).
-        track_classes (Tensor): (T,) int64.
-        det_classes (Tensor): (D,) int64.
+        cost (Tensor or ndarray): (T, D).
+        track_classes (Tensor or ndarray): (T,) int64.
+        det_classes (Tensor or ndarray): (D,) int64.
 
     Returns:
-        Tensor: (T, D) a copy of ``cost`` with mismatched pairs set to ``inf``.
+        Tensor or ndarray (as ``cost``): (T, D) a copy of ``cost`` with mismatched pairs set to
+        ``inf``.
     """
+    if isinstance(cost, np.ndarray):
+        same = np.asarray(track_classes).reshape(-1, 1) == np.asarray(det_classes).reshape(1, -1)
+        return np.where(same, cost, np.inf)
     same = track_classes.view(-1, 1) == det_classes.view(1, -1)
     return torch.where(same, cost, torch.full_like(cost, float("inf")))
+
+
+def matched_pairs(cost, *, threshold):
+    """The matched pairs of :func:`linear_assignment` as two aligned index arrays.
+
+    Args:
+        cost (ndarray or Tensor): (T, D) pair costs.
+        threshold (float): pairs with cost above it are never matched.
+
+    Returns:
+        tuple: ``rows`` (M,) and ``cols`` (M,) int64, row ``rows[i]`` matched to ``cols[i]``.
+    """
+    row_to_col, _ = linear_assignment(cost, threshold=threshold)
+    rows = np.flatnonzero(row_to_col >= 0)
+    return rows, row_to_col[rows]
+
+
+def match_by_iou(track_boxes, det_boxes, track_classes, det_classes, *, min_iou, det_weights=None):
+    """Category-aware IoU association, computed on overlapping pairs only.
+
+    Equivalent to :func:`linear_assignment` on ``1 - IoU`` (times ``det_weights``) with
+    :func:`forbid_class_mismatch` and threshold ``1 - min_iou``, for ``min_iou > 0``.
+
+    Args:
+        track_boxes (ndarray): (T, 4) ``XYXY_ABS``.
+        det_boxes (ndarray): (D, 4) ``XYXY_ABS``.
+        track_classes (ndarray): (T,) int64.
+        det_classes (ndarray): (D,) int64.
+        min_iou (float): smallest (weighted) IoU of a match.
+        det_weights (ndarray or None): (D,) factors on the IoU (ByteTrack: detection scores).
+
+    Returns:
+        tuple: matched track indices (M,) and detection indices (M,), int64.
+    """
+    r, c, iou = overlapping_pairs(track_boxes, det_boxes)
+    if det_weights is not None:
+        iou = iou * np.asarray(det_weights)[c]
+    same = np.asarray(track_classes)[r] == np.asarray(det_classes)[c]
+    shape = (len(track_boxes), len(det_boxes))
+    row_to_col, _ = sparse_linear_assignment(
+        r[same], c[same], 1.0 - iou[same], shape=shape, threshold=1.0 - min_iou
+    )
+    rows = np.flatnonzero(row_to_col >= 0)
+    return rows, row_to_col[rows]

@@ -105,6 +105,10 @@ class TrackingByDetection(nn.Module):
         context = {"box_regressor": frame_det.regress, "image": _original_bgr(frame, frame_det)}
         if self.reid is not None:
             image = frame["image"].to(self.device)
+            if getattr(self.reid, "input_format", self.detector.input_format) != (
+                self.detector.input_format
+            ):
+                image = image.flip(0)  # RGB <-> BGR: the ReID model's channel order
             context["embedder"] = lambda boxes: self.reid.embed_boxes(
                 image, boxes * frame_det.scale
             )

@@ -1,0 +1,168 @@
+"""A columnar store of tracks for the Kalman-filter trackers (SORT, DeepSORT, ByteTrack).
+
+MMTracking 0.x keeps one Python dict per track and loops over them every frame; here each
+property is one array row-aligned over tracks, so prediction, association and pruning are array
+operations whatever the number of objects. Rows are addressed by position (``rows``: int64 index
+arrays); positions change when :meth:`TrackTable.keep` drops tracks, identities (``ids``) never.
+"""
+
+import numpy as np
+
+from d2track.modeling.motion.kalman_filter import KalmanFilter, xyah_to_xyxy, xyxy_to_xyah
+
+__all__ = ["TrackTable"]
+
+# Per-track arrays, first axis over tracks.
+_COLUMNS = (
+    "ids",
+    "classes",
+    "mean",
+    "cov",
+    "boxes",
+    "last_frame",
+    "hits",
+    "confirmed",
+    "embeds",
+    "num_embeds",
+)
+
+
+class TrackTable:
+    """Live tracks of one video as arrays.
+
+    Attributes (``T`` tracks):
+        ids (ndarray): (T,) int64 track identities.
+        classes (ndarray): (T,) int64 category ids.
+        mean (ndarray): (T, 8) Kalman state ``xyah`` + velocities (float64).
+        cov (ndarray): (T, 8, 8) Kalman covariances.
+        boxes (ndarray): (T, 4) last matched detection box, ``XYXY_ABS``.
+        last_frame (ndarray): (T,) int64 frame of the last match.
+        hits (ndarray): (T,) int64 number of matched frames, including the first.
+        confirmed (ndarray): (T,) bool; False while the track is tentative.
+        embeds (ndarray): (T, K, D) the last ``K = embed_memory`` appearance embeddings (ring
+            buffer, zeros where unused); (T, 0, 0) when ``embed_memory`` is 0.
+        num_embeds (ndarray): (T,) int64 embeddings written so far.
+    """
+
+    def __init__(self, *, kalman_filter=None, num_tentatives=3, embed_memory=0):
+        """
+        Args:
+            kalman_filter (KalmanFilter or None): motion model; a default one if None.
+            num_tentatives (int): matched frames (the first included) that confirm a track.
+            embed_memory (int): how many past embeddings a track keeps (0: none).
+        """
+        self.kf = kalman_filter if kalman_filter is not None else KalmanFilter()
+        self.num_tentatives = int(num_tentatives)
+        self.embed_memory = int(embed_memory)
+        self.clear()
+
+    def clear(self):
+        """Drop every track."""
+        self.ids = np.zeros(0, dtype=np.int64)
+        self.classes = np.zeros(0, dtype=np.int64)
+        self.mean = np.zeros((0, 8))
+        self.cov = np.zeros((0, 8, 8))
+        self.boxes = np.zeros((0, 4))
+        self.last_frame = np.zeros(0, dtype=np.int64)
+        self.hits = np.zeros(0, dtype=np.int64)
+        self.confirmed = np.zeros(0, dtype=bool)
+        self.embeds = np.zeros((0, self.embed_memory, 0), dtype=np.float32)
+        self.num_embeds = np.zeros(0, dtype=np.int64)
+
+    def __len__(self):
+        return len(self.ids)
+
+    def add(self, *, ids, classes, boxes, frame_id, confirmed, embeds=None):
+        """Start tracks at new detections.
+
+        Args:
+            ids (ndarray): (n,) int64 new identities.
+            classes (ndarray): (n,) int64.
+            boxes (ndarray): (n, 4) ``XYXY_ABS``.
+            frame_id (int): current frame.
+            confirmed (bool): whether the tracks start confirmed.
+            embeds (ndarray or None): (n, D) appearance, required when ``embed_memory > 0``.
+        """
+        n = len(ids)
+        if n == 0:
+            return
+        mean, cov = self.kf.initiate(xyxy_to_xyah(boxes))
+        new = {
+            "ids": np.asarray(ids, dtype=np.int64),
+            "classes": np.asarray(classes, dtype=np.int64),
+            "mean": mean,
+            "cov": cov,
+            "boxes": np.asarray(boxes, dtype=np.float64).reshape(n, 4),
+            "last_frame": np.full(n, frame_id, dtype=np.int64),
+            "hits": np.ones(n, dtype=np.int64),
+            "confirmed": np.full(n, bool(confirmed) or self.num_tentatives <= 1),
+            "embeds": self._new_embeds(n, embeds),
+            "num_embeds": np.zeros(n, dtype=np.int64),
+        }
+        for name in _COLUMNS:
+            setattr(self, name, np.concatenate([getattr(self, name), new[name]]))
+        if self.embed_memory:
+            self._write_embeds(np.arange(len(self) - n, len(self)), embeds)
+
+    def _new_embeds(self, n, embeds):
+        if not self.embed_memory:
+            return np.zeros((n, 0, 0), dtype=np.float32)
+        dim = np.asarray(embeds).shape[1]
+        if len(self) and self.embeds.shape[2] != dim:
+            raise ValueError(
+                f"embeds: dimension {dim} differs from the tracks' " f"{self.embeds.shape[2]}"
+            )
+        if not len(self):  # first tracks of the video fix the embedding size
+            self.embeds = np.zeros((0, self.embed_memory, dim), dtype=np.float32)
+        return np.zeros((n, self.embed_memory, dim), dtype=np.float32)
+
+    def _write_embeds(self, rows, embeds):
+        slot = self.num_embeds[rows] % self.embed_memory
+        self.embeds[rows, slot] = np.asarray(embeds, dtype=np.float32)
+        self.num_embeds[rows] += 1
+
+    def predict(self, rows):
+        """Kalman-predict the tracks at ``rows`` (int64 or bool index) by one frame."""
+        self.mean[rows], self.cov[rows] = self.kf.predict(self.mean[rows], self.cov[rows])
+
+    def update(self, rows, boxes, frame_id, *, embeds=None):
+        """Record matches: Kalman-correct ``rows`` (m,) with detections ``boxes`` (m, 4) xyxy.
+
+        Args:
+            rows (ndarray): (m,) int64 track rows, distinct.
+            boxes (ndarray): (m, 4) ``XYXY_ABS`` matched detections.
+            frame_id (int): current frame.
+            embeds (ndarray or None): (m, D) matched appearance when ``embed_memory > 0``.
+        """
+        if not len(rows):
+            return
+        self.mean[rows], self.cov[rows] = self.kf.update(
+            self.mean[rows], self.cov[rows], xyxy_to_xyah(boxes)
+        )
+        self.boxes[rows] = boxes
+        self.last_frame[rows] = frame_id
+        self.hits[rows] += 1
+        self.confirmed[rows] |= self.hits[rows] >= self.num_tentatives
+        if self.embed_memory:
+            self._write_embeds(rows, embeds)
+
+    def keep(self, mask):
+        """Keep only the tracks where ``mask`` (T,) bool is True."""
+        for name in _COLUMNS:
+            setattr(self, name, getattr(self, name)[mask])
+
+    def prune(self, frame_id, num_frames_retain):
+        """Drop tracks unmatched for ``num_frames_retain`` frames, and tentative tracks that
+        missed this frame (a tentative track must be matched in consecutive frames)."""
+        stale = frame_id - self.last_frame >= num_frames_retain
+        missed_tentative = ~self.confirmed & (self.last_frame != frame_id)
+        self.keep(~(stale | missed_tentative))
+
+    def kalman_boxes(self, rows):
+        """(m, 4) ``XYXY_ABS`` boxes of the Kalman states at ``rows``."""
+        return xyah_to_xyxy(self.mean[rows, :4])
+
+    def mean_embeds(self, rows):
+        """(m, D) average of the stored embeddings of the tracks at ``rows``."""
+        count = np.minimum(self.num_embeds[rows], self.embed_memory).clip(min=1)
+        return self.embeds[rows].sum(axis=1) / count[:, None]

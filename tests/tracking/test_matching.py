@@ -1,0 +1,148 @@
+import math
+
+import lap
+import numpy as np
+import pytest
+import torch
+
+from d2track.tracking.matching import (
+    embedding_cost,
+    forbid_class_mismatch,
+    iou_cost,
+    linear_assignment,
+    match_by_iou,
+    matched_pairs,
+    overlapping_pairs,
+)
+
+
+def test_linear_assignment_minimum_total_cost():
+    # Greedy would take (0, 0) = 0.1 and leave row 1 with 0.9; the optimum pairs crosswise.
+    cost = np.array([[0.1, 0.2], [0.3, 0.9]])
+    row_to_col, col_to_row = linear_assignment(cost, threshold=1.0)
+    assert row_to_col.tolist() == [1, 0]
+    assert col_to_row.tolist() == [1, 0]
+    assert row_to_col.dtype == np.int64
+
+
+def test_linear_assignment_threshold_and_inf():
+    cost = torch.tensor([[0.2, math.inf], [0.7, 0.8], [math.nan, 0.1]])
+    row_to_col, col_to_row = linear_assignment(cost, threshold=0.5)
+    assert row_to_col.tolist() == [0, -1, 1]  # row 1's costs are above the limit
+    assert col_to_row.tolist() == [0, 2]
+    all_inf = np.full((2, 2), np.inf)
+    assert linear_assignment(all_inf, threshold=0.5)[0].tolist() == [-1, -1]
+
+
+@pytest.mark.parametrize("shape", [(0, 3), (2, 0), (0, 0)])
+def test_linear_assignment_empty(shape):
+    row_to_col, col_to_row = linear_assignment(np.zeros(shape), threshold=0.5)
+    assert row_to_col.tolist() == [-1] * shape[0]
+    assert col_to_row.tolist() == [-1] * shape[1]
+
+
+def test_linear_assignment_rejects_bad_shape():
+    with pytest.raises(ValueError, match="cost must be"):
+        linear_assignment(np.zeros(3), threshold=0.5)
+
+
+def test_matched_pairs_rectangular():
+    cost = np.array([[0.9, 0.05, 0.9], [0.9, 0.9, 0.9]])
+    rows, cols = matched_pairs(cost, threshold=0.5)
+    assert rows.tolist() == [0] and cols.tolist() == [1]
+
+
+def test_iou_cost_values():
+    tracks = torch.tensor([[0.0, 0, 10, 10], [100, 100, 110, 110]])
+    dets = torch.tensor([[0.0, 0, 10, 10], [5, 0, 15, 10]])
+    cost = iou_cost(tracks, dets)
+    expected = torch.tensor([[0.0, 1 - 50 / 150], [1.0, 1.0]])
+    torch.testing.assert_close(cost, expected)
+
+
+def test_embedding_cost_metrics():
+    a = torch.tensor([[1.0, 0.0], [0.0, 2.0]])
+    b = torch.tensor([[3.0, 0.0], [1.0, 1.0]])
+    cos = embedding_cost(a, b)
+    torch.testing.assert_close(cos, torch.tensor([[0.0, 1 - 2**-0.5], [1.0, 1 - 2**-0.5]]))
+    euc = embedding_cost(a, b, metric="euclidean")
+    torch.testing.assert_close(euc, torch.tensor([[2.0, 1.0], [13**0.5, 2**0.5]]))
+    with pytest.raises(ValueError, match="metric"):
+        embedding_cost(a, b, metric="manhattan")
+
+
+def test_forbid_class_mismatch_blocks_matching():
+    cost = torch.tensor([[0.0, 0.1], [0.2, 0.0]])
+    gated = forbid_class_mismatch(cost, torch.tensor([0, 1]), torch.tensor([1, 1]))
+    assert torch.isinf(gated[0]).all() and gated[1].tolist() == pytest.approx([0.2, 0.0])
+    assert cost[0, 0] == 0.0  # input untouched
+    row_to_col, _ = linear_assignment(gated, threshold=0.5)
+    assert row_to_col.tolist() == [-1, 1]
+
+
+def _total(cost, row_to_col, threshold):
+    """Objective lapjv minimises: matched costs + threshold / 2 per unmatched row or column."""
+    rows = np.flatnonzero(row_to_col >= 0)
+    unmatched = cost.shape[0] + cost.shape[1] - 2 * len(rows)
+    return cost[rows, row_to_col[rows]].sum() + threshold / 2 * unmatched
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_linear_assignment_equals_full_lapjv_on_sparse_costs(seed):
+    # Mostly infeasible pairs, a few isolated and a few contested: the reduced solve must reach
+    # the optimum of lapjv on the whole matrix.
+    rng = np.random.default_rng(seed)
+    cost = np.where(rng.random((30, 25)) < 0.08, rng.random((30, 25)), 1.0)
+    row_to_col, col_to_row = linear_assignment(cost, threshold=0.7)
+    _, full_r2c, _ = lap.lapjv(cost, extend_cost=True, cost_limit=0.7)
+    assert _total(cost, row_to_col, 0.7) == pytest.approx(_total(cost, full_r2c, 0.7))
+    matched = np.flatnonzero(row_to_col >= 0)
+    assert (col_to_row[row_to_col[matched]] == matched).all()
+    assert (cost[matched, row_to_col[matched]] <= 0.7).all()
+    assert (row_to_col >= 0).sum() == (col_to_row >= 0).sum() > 0
+
+
+def test_sparse_solver_for_large_contested_blocks_matches_lapjv():
+    # 200 x 180 with ~4 allowed pairs per row: above the dense limit, solved by lapmod.
+    rng = np.random.default_rng(7)
+    cost = np.where(rng.random((200, 180)) < 0.02, rng.random((200, 180)), 5.0)
+    row_to_col, col_to_row = linear_assignment(cost, threshold=0.8)
+    _, full_r2c, _ = lap.lapjv(cost, extend_cost=True, cost_limit=0.8)
+    assert _total(cost, row_to_col, 0.8) == pytest.approx(_total(cost, full_r2c, 0.8))
+    matched = np.flatnonzero(row_to_col >= 0)
+    assert (col_to_row[row_to_col[matched]] == matched).all()
+    assert (cost[matched, row_to_col[matched]] <= 0.8).all() and len(matched) > 100
+
+
+def _random_boxes(rng, n):
+    xy = rng.uniform(0, 300, (n, 2))
+    return np.hstack([xy, xy + rng.uniform(10, 60, (n, 2))])
+
+
+def test_overlapping_pairs_equal_dense_iou():
+    rng = np.random.default_rng(3)
+    tracks, dets = _random_boxes(rng, 40), _random_boxes(rng, 35)
+    rows, cols, iou = overlapping_pairs(tracks, dets)
+    dense = 1.0 - iou_cost(tracks, dets)  # ndarray in, ndarray out
+    assert isinstance(dense, np.ndarray)
+    torch_iou = 1 - iou_cost(torch.tensor(tracks), torch.tensor(dets))  # float32
+    np.testing.assert_allclose(dense, torch_iou.numpy(), atol=1e-6)
+    want_r, want_c = np.nonzero(dense > 0)
+    got = sorted(zip(rows.tolist(), cols.tolist()))
+    assert got == sorted(zip(want_r.tolist(), want_c.tolist())) and len(got) > 10
+    np.testing.assert_allclose(iou, dense[rows, cols])
+    empty = overlapping_pairs(tracks, np.zeros((0, 4)))
+    assert [len(x) for x in empty] == [0, 0, 0]
+
+
+def test_match_by_iou_equals_dense_assignment_with_classes_and_weights():
+    rng = np.random.default_rng(4)
+    tracks = _random_boxes(rng, 30)
+    dets = np.vstack([tracks[:25] + rng.normal(0, 4, (25, 4)), _random_boxes(rng, 5)])
+    t_cls, d_cls = rng.integers(0, 2, 30), rng.integers(0, 2, 30)
+    weights = rng.uniform(0.5, 1.0, 30)
+    rows, cols = match_by_iou(tracks, dets, t_cls, d_cls, min_iou=0.2, det_weights=weights)
+    cost = forbid_class_mismatch(1 - (1 - iou_cost(tracks, dets)) * weights, t_cls, d_cls)
+    want_rows, want_cols = matched_pairs(cost, threshold=0.8)
+    assert rows.tolist() == want_rows.tolist() and cols.tolist() == want_cols.tolist()
+    assert (t_cls[rows] == d_cls[cols]).all() and len(rows) > 5

@@ -1,0 +1,48 @@
+import numpy as np
+import pytest
+
+from d2track.tracking.track_table import TrackTable
+
+
+def _add(table, ids, frame_id=0, embeds=None, confirmed=False):
+    boxes = np.array([[10.0 * i, 0, 10.0 * i + 5, 20] for i in ids])
+    table.add(
+        ids=np.array(ids),
+        classes=np.zeros(len(ids), np.int64),
+        boxes=boxes,
+        frame_id=frame_id,
+        confirmed=confirmed,
+        embeds=embeds,
+    )
+
+
+def test_embedding_memory_is_mean_of_last_k():
+    table = TrackTable(embed_memory=2)
+    _add(table, [7], embeds=np.array([[1.0, 0.0]]))
+    np.testing.assert_allclose(table.mean_embeds(np.array([0])), [[1.0, 0.0]])
+    box = np.array([[70.0, 0, 75, 20]])
+    table.update(np.array([0]), box, 1, embeds=np.array([[0.0, 1.0]]))
+    np.testing.assert_allclose(table.mean_embeds(np.array([0])), [[0.5, 0.5]])
+    table.update(np.array([0]), box, 2, embeds=np.array([[0.0, 3.0]]))  # drops the first
+    np.testing.assert_allclose(table.mean_embeds(np.array([0])), [[0.0, 2.0]])
+    with pytest.raises(ValueError, match="embeds: dimension 3"):
+        _add(table, [8], embeds=np.ones((1, 3)))
+
+
+def test_confirm_update_and_prune():
+    table = TrackTable(num_tentatives=2)
+    _add(table, [0, 1, 2])
+    _add(table, [3], confirmed=True)
+    assert table.confirmed.tolist() == [False, False, False, True]
+    table.update(np.array([1, 2]), np.array([[10.0, 0, 15, 22], [20.0, 0, 25, 20]]), 1)
+    assert table.confirmed.tolist() == [False, True, True, True]
+    assert table.hits.tolist() == [1, 2, 2, 1]
+    np.testing.assert_allclose(table.boxes[1], [10, 0, 15, 22])
+    assert table.mean[1, 3] > 20  # Kalman height moved towards the new 22 px box
+    table.prune(frame_id=1, num_frames_retain=3)  # tentative id 0 missed frame 1
+    assert table.ids.tolist() == [1, 2, 3]
+    table.prune(frame_id=3, num_frames_retain=3)  # id 3 last matched at frame 0
+    assert table.ids.tolist() == [1, 2]
+    assert table.kalman_boxes(np.array([1])).shape == (1, 4)
+    table.clear()
+    assert len(table) == 0
