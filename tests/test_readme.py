@@ -41,3 +41,7 @@ def test_mot_evaluation_example_runs(tmp_path, _datasets_root):
         "import os\nassert len(os.listdir('output/mot_eval/mot_results')) == 10\n"
     )
     run_block("MOTEvaluator", check, tmp_path)
+
+
+def test_tracker_example_runs(tmp_path):
+    run_block("ByteTracker()", "\nassert ids == [[0]] * 6, ids\n", tmp_path)
