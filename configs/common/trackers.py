@@ -13,10 +13,8 @@ parameter search can turn any of them into a list (``tools/analysis/mot_param_se
 
 from detectron2.config import LazyCall as L
 
-from d2track.modeling.motion.cmc import CameraMotionCompensation
-from d2track.tracking.byte_tracker import ByteTracker
-from d2track.tracking.sort_tracker import DeepSORTTracker, SORTTracker
-from d2track.tracking.tracktor import TracktorTracker
+from d2track.modeling.motion import CameraMotionCompensation
+from d2track.tracking import ByteTracker, DeepSORTTracker, SORTTracker, TracktorTracker
 
 sort = L(SORTTracker)(obj_score_thr=0.5, match_iou_thr=0.5, num_tentatives=3, num_frames_retain=10)
 

@@ -93,7 +93,8 @@ def _parse(raw, path):
                 boxes = boxes.reshape(0, 5)
             if boxes.dim() != 2 or boxes.shape[1] != 5:
                 raise ValueError(
-                    f"{where}: expected rows [x1, y1, x2, y2, score], got shape {tuple(boxes.shape)}"
+                    f"{where}: expected rows [x1, y1, x2, y2, score], got shape "
+                    f"{tuple(boxes.shape)}"
                 )
             if len(boxes) and (boxes[:, 2:4] < boxes[:, :2]).any():
                 raise ValueError(f"{where}: a box has x2 < x1 or y2 < y1")

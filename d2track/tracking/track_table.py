@@ -110,7 +110,7 @@ class TrackTable:
         dim = np.asarray(embeds).shape[1]
         if len(self) and self.embeds.shape[2] != dim:
             raise ValueError(
-                f"embeds: dimension {dim} differs from the tracks' " f"{self.embeds.shape[2]}"
+                f"embeds: dimension {dim} differs from the tracks' {self.embeds.shape[2]}"
             )
         if not len(self):  # first tracks of the video fix the embedding size
             self.embeds = np.zeros((0, self.embed_memory, dim), dtype=np.float32)
@@ -122,7 +122,7 @@ class TrackTable:
         self.num_embeds[rows] += 1
 
     def predict(self, rows):
-        """Kalman-predict the tracks at ``rows`` (int64 or bool index) by one frame."""
+        """Kalman-predict the tracks at ``rows`` (int64 indices, bool mask or slice) one frame."""
         self.mean[rows], self.cov[rows] = self.kf.predict(self.mean[rows], self.cov[rows])
 
     def update(self, rows, boxes, frame_id, *, embeds=None):

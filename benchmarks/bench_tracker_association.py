@@ -12,8 +12,9 @@ Accuracy check on the same data: an *id change* is an output detection of an obj
 differs from the ID that object had when last output (a switch or a restarted track); we print
 their number per 1000 detections and the fraction of frames without any.
 
-    .venv/bin/python benchmarks/tracker_association.py [--frames 100] [--objects 10 50 200 1000]
-        [--repeats 3] [--output output/benchmarks/tracker_association.json]
+    .venv/bin/python benchmarks/bench_tracker_association.py [--frames 100] \
+        [--objects 10 50 200 1000] [--repeats 3] \
+        [--output benchmarks/results/tracker_association.json]
 """
 
 import argparse
@@ -32,7 +33,7 @@ from tabulate import tabulate
 from d2track.tracking.byte_tracker import ByteTracker
 from d2track.tracking.sort_tracker import SORTTracker
 
-OUT = Path("output/benchmarks/tracker_association.json")
+OUT = Path("benchmarks/results/tracker_association.json")
 TRACKERS = {"ByteTracker": ByteTracker, "SORTTracker": SORTTracker}
 
 
