@@ -22,6 +22,7 @@ import os
 import numpy as np
 from detectron2.structures import BoxMode
 
+from d2track.tracking.interpolation import interpolate_tracks
 from d2track.utils.file_io import dump_json
 
 from .mot_data import MOTSequence, preprocess_sequence, write_mot_txt
@@ -94,6 +95,7 @@ class MOTEvaluator(VideoEvaluator):
         convention="trackeval",
         metrics=("HOTA", "CLEAR", "Identity"),
         class_id=None,
+        interpolation=None,
         format_only=False,
         output_dir=None,
         distributed=True,
@@ -108,6 +110,10 @@ class MOTEvaluator(VideoEvaluator):
             metrics (tuple[str]): among HOTA, CLEAR, Identity.
             class_id (int or None): keep only predictions of this contiguous class (None: all
                 predictions are pedestrians, as in MOTChallenge).
+            interpolation (dict or None): fill short gaps of each track before writing and
+                scoring, with these arguments of :func:`d2track.tracking.interpolate_tracks`
+                (e.g. ``dict(min_num_frames=5, max_num_frames=20)``, MMTracking's
+                ``interpolate_tracks_cfg``); None: no interpolation.
             format_only (bool): only write the MOTChallenge txt files (test splits).
             output_dir (str or None): where ``mot_results/<video>.txt`` and ``mot_metrics.json``
                 go; required with ``format_only``.
@@ -120,6 +126,7 @@ class MOTEvaluator(VideoEvaluator):
         self.convention = convention
         self.metrics = tuple(metrics)
         self.class_id = class_id
+        self.interpolation = dict(interpolation) if interpolation is not None else None
         self.format_only = format_only
         super().__init__(dataset_name, output_dir=output_dir, distributed=distributed)
 
@@ -164,6 +171,9 @@ class MOTEvaluator(VideoEvaluator):
             name = str(frames[0].get("video_name", f"video_{video_id}"))
             by_number = {fid + 1: r for fid, r in frame_records.items()}
             tracker = _tracker_rows(by_number)
+            if self.interpolation is not None:
+                # linear in x, y, w, h as in x1, y1, x2, y2: the MOT rows interpolate as they are
+                tracker = interpolate_tracks(tracker, **self.interpolation)
             self._write_results(name, frames, tracker)
             sequences[name] = MOTSequence.from_rows(
                 name, len(frames), gt_rows_from_dicts(frames), tracker

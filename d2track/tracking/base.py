@@ -72,6 +72,8 @@ class BaseTracker:
     #: True if ``update`` needs this frame's detector (``box_regressor``): its inputs cannot be
     #: cached and replayed (e.g. by a parameter search).
     needs_frame_features = False
+    #: True if ``update`` reads ``image`` (the BGR frame), e.g. for camera motion compensation.
+    needs_image = False
 
     def __init__(self):
         self.reset()

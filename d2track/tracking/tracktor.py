@@ -63,6 +63,10 @@ class TracktorTracker(BaseTracker):
 
     needs_frame_features = True
 
+    @property
+    def needs_image(self):
+        return self.cmc is not None
+
     def __init__(
         self,
         *,

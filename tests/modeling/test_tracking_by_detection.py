@@ -2,6 +2,7 @@
 
 import json
 
+import cv2
 import pytest
 import torch
 from detectron2.config import instantiate
@@ -15,6 +16,8 @@ from d2track.tracking import BaseTracker, select_tracked
 
 class CountingTracker(BaseTracker):
     """Gives detection i the id ``i``; records resets and what it was given."""
+
+    needs_image = True
 
     def __init__(self):
         self.resets = 0
@@ -32,6 +35,7 @@ class CountingTracker(BaseTracker):
 
 class EmbedTracker(CountingTracker):
     needs_embeds = True
+    needs_image = False
 
 
 class FakeReID(torch.nn.Module):
@@ -75,6 +79,9 @@ def test_tracks_in_original_coordinates_and_resets_per_video(detector):
     assert [c[0] for c in model.tracker.calls] == [0, 1, 0, 1]
     image = model.tracker.calls[0][2]["image"]
     assert image.shape == (128, 192, 3) and image.dtype.name == "uint8"
+    # the BGR network input, resized back to the original size
+    expected = cv2.resize(frame(1, 0)["image"].permute(1, 2, 0).numpy(), (192, 128))
+    assert (image == expected).all()
 
 
 def test_box_regressor_refines_given_boxes_in_original_coordinates(detector):
@@ -113,6 +120,7 @@ def test_appearance_tracker_gets_embeddings(detector):
     # embeds are computed on the network input: boxes scaled by 0.5 (128x192 -> 64x96)
     assert torch.allclose(out.embeds[:, :4], out.pred_boxes.tensor * 0.5, atol=1e-4)
     assert "embedder" in model.tracker.calls[0][2]
+    assert "image" not in model.tracker.calls[0][2]  # this tracker does not read frames
 
 
 def test_missing_weights_name_the_field(detector, tmp_path):

@@ -102,7 +102,9 @@ class TrackingByDetection(nn.Module):
         ``embedder``; see :mod:`d2track.tracking.base`)."""
         frame_det = FrameDetector(self.detector, frame)
         detections = frame_det.detect(*self._public(frame))
-        context = {"box_regressor": frame_det.regress, "image": _original_bgr(frame, frame_det)}
+        context = {"box_regressor": frame_det.regress}
+        if getattr(self.tracker, "needs_image", False):
+            context["image"] = _original_bgr(frame, frame_det)
         if self.reid is not None:
             image = frame["image"].to(self.device)
             if getattr(self.reid, "input_format", self.detector.input_format) != (
@@ -147,7 +149,8 @@ def _load(module, path, field):
 
 
 def _original_bgr(frame, frame_det):
-    """The frame as (H, W, 3) uint8 at its original size, in the detector's channel order."""
+    """The frame as BGR (H, W, 3) uint8 at its original size (what camera motion compensation
+    reads), from the network input in the detector's channel order."""
     image = frame["image"].permute(1, 2, 0).cpu().numpy().astype(np.uint8)
     if image.shape[:2] != (frame_det.height, frame_det.width):
         image = cv2.resize(image, (int(frame_det.width), int(frame_det.height)))

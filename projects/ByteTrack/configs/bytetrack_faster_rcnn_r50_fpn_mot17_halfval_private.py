@@ -13,3 +13,5 @@ train, optimizer, lr_multiplier = _exp.train, _exp.optimizer, _exp.lr_multiplier
 dataloader = _exp.dataloader
 model = _exp.model
 model.tracker = get_config("common/trackers.py").bytetrack
+# as MMTracking's ByteTrack configs: short gaps of each track are filled before scoring
+dataloader.evaluator.interpolation = dict(min_num_frames=5, max_num_frames=20)
