@@ -12,7 +12,7 @@ from scratch on CPU in minutes on ``synthetic_reid_train`` (185 identities, 4,35
 """
 
 from detectron2.config import LazyCall as L
-from detectron2.modeling.backbone import BasicStem, ResNet
+from detectron2.modeling.backbone import ResNet
 from detectron2.modeling.backbone.resnet import BasicBlock
 
 from d2track.config import get_config
@@ -28,24 +28,20 @@ schedule = get_config("common/cpu_schedule_400it.py")
 train, optimizer, lr_multiplier = schedule.train, schedule.optimizer, schedule.lr_multiplier
 
 model = get_config("common/models/reid_r50.py").model
-_WIDTHS = (16, 32, 64, 128)  # res2..res5
-model.backbone = L(ResNet)(
-    stem=L(BasicStem)(in_channels=3, out_channels=_WIDTHS[0], norm="BN"),
-    stages=[
-        L(ResNet.make_stage)(
-            block_class=BasicBlock,
-            num_blocks=1,
-            stride_per_block=[1 if index == 0 else 2],
-            in_channels=_WIDTHS[max(index - 1, 0)],
-            out_channels=width,
-            norm="BN",
-        )
-        for index, width in enumerate(_WIDTHS)
-    ],
-    out_features=["res5"],
-    freeze_at=0,
+# the tiny synthetic detector's ResNet (res2..res4: 16/32/64 wide) plus a 128-wide res5
+model.backbone = get_config("common/models/faster_rcnn_tiny_synthetic.py").model.backbone.bottom_up
+model.backbone.stages.append(
+    L(ResNet.make_stage)(
+        block_class=BasicBlock,
+        num_blocks=1,
+        stride_per_block=[2],
+        in_channels=64,
+        out_channels=128,
+        norm="BN",
+    )
 )
-model.head.update(in_channels=_WIDTHS[-1], fc_channels=128, num_classes=185)
+model.backbone.out_features = ["res5"]
+model.head.update(in_channels=128, fc_channels=128, num_classes=185)
 model.pixel_mean = [103.53, 116.28, 123.675]
 model.pixel_std = [57.375, 57.12, 58.395]
 model.crop_size = (128, 64)
