@@ -11,8 +11,7 @@ and tracked before the next one is read, so the loop runs at the source's pace a
 current frame. The model's tracker is reset when the stream starts.
 """
 
-import cv2
-
+from ..utils.video_io import capture_frames
 from .video_predictor import VideoPredictor, open_frame_source
 
 __all__ = ["open_stream", "track_stream"]
@@ -30,29 +29,10 @@ def open_stream(source):
         cannot open.
     """
     if isinstance(source, int) or (isinstance(source, str) and source.isdigit()):
-        return _capture_frames(int(source), f"camera {source}")
+        return capture_frames(int(source), name=f"camera {source}")
     if isinstance(source, str) and "://" in source:
-        return _capture_frames(source, source)
+        return capture_frames(source, name=source)
     return iter(open_frame_source(str(source)))
-
-
-def _capture_frames(target, name):
-    capture = cv2.VideoCapture(target)
-    if not capture.isOpened():
-        capture.release()
-        raise ValueError(f"OpenCV cannot open {name}")
-
-    def frames():
-        try:
-            while True:
-                ok, frame = capture.read()
-                if not ok:
-                    return
-                yield frame
-        finally:
-            capture.release()
-
-    return frames()
 
 
 def track_stream(source, model, *, augmentations=(), image_format="BGR"):

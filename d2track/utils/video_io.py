@@ -6,7 +6,7 @@ import tempfile
 
 import cv2
 
-__all__ = ["read_video_frames", "atomic_video_writer"]
+__all__ = ["atomic_video_writer", "capture_frames", "read_video_frames"]
 
 
 def read_video_frames(path):
@@ -17,17 +17,35 @@ def read_video_frames(path):
     """
     if not os.path.isfile(path):
         raise FileNotFoundError(f"video file not found: {path}")
-    capture = cv2.VideoCapture(path)
+    return capture_frames(path, name=f"video {path}")
+
+
+def capture_frames(target, *, name):
+    """Open ``cv2.VideoCapture(target)`` now and yield its BGR (H, W, 3) frames until it ends.
+
+    Args:
+        target (str or int): a video file, a camera index or a stream URL.
+        name (str): what to call it in the error.
+
+    Raises:
+        ValueError: if OpenCV cannot open it.
+    """
+    capture = cv2.VideoCapture(target)
     if not capture.isOpened():
-        raise ValueError(f"OpenCV cannot open video {path}")
-    try:
-        while True:
-            ok, frame = capture.read()
-            if not ok:
-                return
-            yield frame
-    finally:
         capture.release()
+        raise ValueError(f"OpenCV cannot open {name}")
+
+    def frames():
+        try:
+            while True:
+                ok, frame = capture.read()
+                if not ok:
+                    return
+                yield frame
+        finally:
+            capture.release()
+
+    return frames()
 
 
 @contextlib.contextmanager
