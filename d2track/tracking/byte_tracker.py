@@ -124,29 +124,39 @@ class ByteTracker(BaseTracker):
         confirmed = np.flatnonzero(tracks.confirmed)
         # Lost tracks stop growing or shrinking, as in MMTracking.
         tracks.mean[confirmed[tracks.last_frame[confirmed] != prev], 7] = 0
-        tracks.predict(confirmed)
+        # A slice when every track is confirmed (the usual case) spares a gather and a scatter.
+        tracks.predict(slice(None) if len(confirmed) == len(tracks) else confirmed)
+        # Kalman boxes of every track, computed once for the three associations.
+        kalman_boxes = tracks.kalman_boxes(slice(None))
         high = np.flatnonzero(dets.scores > self.high_score_thr)
         low = np.flatnonzero(
             (dets.scores <= self.high_score_thr) & (dets.scores > self.low_score_thr)
         )
         det_rows = np.full(len(dets.scores), -1, dtype=np.int64)
         weighted = self.weight_iou_with_det_scores
-        self._associate(det_rows, confirmed, high, dets, weighted, self.high_match_iou_thr)
+        self._associate(
+            det_rows, kalman_boxes, confirmed, high, dets, weighted, self.high_match_iou_thr
+        )
         tentative = np.flatnonzero(~tracks.confirmed)
         high = high[det_rows[high] < 0]
-        self._associate(det_rows, tentative, high, dets, weighted, self.tentative_match_iou_thr)
+        self._associate(
+            det_rows, kalman_boxes, tentative, high, dets, weighted, self.tentative_match_iou_thr
+        )
         free = np.ones(len(tracks), dtype=bool)
         free[det_rows[det_rows >= 0]] = False
         second = confirmed[free[confirmed] & (tracks.last_frame[confirmed] == prev)]
-        self._associate(det_rows, second, low, dets, False, self.low_match_iou_thr)
+        self._associate(det_rows, kalman_boxes, second, low, dets, False, self.low_match_iou_thr)
         return det_rows
 
-    def _associate(self, det_rows, rows, idx, dets, weighted, iou_thr):
-        """Match track ``rows`` to detections ``idx`` by Kalman-box IoU; fill ``det_rows``."""
+    def _associate(self, det_rows, kalman_boxes, rows, idx, dets, weighted, iou_thr):
+        """Match track ``rows`` to detections ``idx`` by Kalman-box IoU; fill ``det_rows``.
+
+        ``kalman_boxes`` (T, 4) holds the Kalman box of every track row.
+        """
         if not len(rows) or not len(idx):
             return
         r, c = match_by_iou(
-            self.tracks.kalman_boxes(rows),
+            kalman_boxes[rows],
             dets.boxes[idx],
             self.tracks.classes[rows],
             dets.classes[idx],

@@ -123,6 +123,9 @@ class TrackTable:
 
     def predict(self, rows):
         """Kalman-predict the tracks at ``rows`` (int64 indices, bool mask or slice) one frame."""
+        if isinstance(rows, slice) and rows == slice(None):  # all: no gather, no scatter
+            self.mean, self.cov = self.kf.predict(self.mean, self.cov)
+            return
         self.mean[rows], self.cov[rows] = self.kf.predict(self.mean[rows], self.cov[rows])
 
     def update(self, rows, boxes, frame_id, *, embeds=None):
@@ -156,7 +159,9 @@ class TrackTable:
         missed this frame (a tentative track must be matched in consecutive frames)."""
         stale = frame_id - self.last_frame >= num_frames_retain
         missed_tentative = ~self.confirmed & (self.last_frame != frame_id)
-        self.keep(~(stale | missed_tentative))
+        drop = stale | missed_tentative
+        if drop.any():  # most frames drop nothing: spare copying every column
+            self.keep(~drop)
 
     def kalman_boxes(self, rows):
         """(m, 4) ``XYXY_ABS`` boxes of the Kalman states at ``rows``."""

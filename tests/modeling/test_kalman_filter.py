@@ -114,3 +114,44 @@ def test_predict_is_f_p_ft_plus_diagonal_noise_for_correlated_covariance():
     noise = new_cov - motion @ cov @ motion.T
     np.testing.assert_allclose(noise, np.eye(8) * np.einsum("nii->ni", noise)[:, None], atol=1e-9)
     assert (np.einsum("nii->ni", noise) > 0).all()
+
+
+def _textbook_update(kf, mean, cov, measured):
+    """K = P H^T S^-1 with a full inverse, one track at a time."""
+    out_mean, out_cov = [], []
+    for m, p, z in zip(mean, cov, measured):
+        pos = kf.std_weight_position * m[3]  # measurement noise R: h / 20 for x, y, h; 0.1 for a
+        r = np.diag([pos**2, pos**2, 0.1**2, pos**2])
+        gain = p[:, :4] @ np.linalg.inv(p[:4, :4] + r)
+        out_mean.append(m + gain @ (z - m[:4]))
+        out_cov.append(p - gain @ p[:4, :])
+    return np.array(out_mean), np.array(out_cov)
+
+
+@pytest.mark.parametrize("num", [5, 100])
+def test_update_matches_textbook_for_diagonal_and_correlated_innovation(num):
+    kf, rng, boxes, mean, cov = _random_tracks(num, seed=3)
+    measured = boxes + rng.normal(0, 2, boxes.shape)
+    # The filter's own covariances keep x, y, a, h uncorrelated: S is exactly diagonal.
+    assert (np.count_nonzero(cov[:, :4, :4], axis=(1, 2)) == 4).all()
+    correlated = cov.copy()
+    correlated[:, 0, 1] = correlated[:, 1, 0] = 0.5 * cov[:, 0, 0]  # x-y correlation: S is full
+    means = []
+    for covariance in (cov, correlated):
+        got_mean, got_cov = kf.update(mean, covariance, measured)
+        want_mean, want_cov = _textbook_update(kf, mean, covariance, measured)
+        np.testing.assert_allclose(got_mean, want_mean, rtol=1e-10)
+        np.testing.assert_allclose(got_cov, want_cov, rtol=1e-9, atol=1e-12)
+        means.append(got_mean)
+    assert not np.allclose(means[0], means[1])  # the correlation does change the correction
+
+
+def test_predict_and_project_accept_non_contiguous_covariances():
+    kf, rng, boxes, mean, cov = _random_tracks(6, seed=4)
+    strided = np.asfortranarray(cov)  # same values, another memory layout
+    for want, got in zip(kf.predict(mean, cov), kf.predict(mean[::1], strided)):
+        np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(kf.project(mean, strided)[1], kf.project(mean, cov)[1])
+    assert kf.project(mean, cov)[1].shape == (6, 4, 4)
+    empty = kf.predict(np.zeros((0, 8)), np.zeros((0, 8, 8)))
+    assert empty[0].shape == (0, 8) and empty[1].shape == (0, 8, 8)

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 import torch
 
+from d2track.tracking import matching
 from d2track.tracking.matching import (
     embedding_cost,
     forbid_class_mismatch,
@@ -114,6 +115,20 @@ def test_sparse_solver_for_large_contested_blocks_matches_lapjv():
     assert (cost[matched, row_to_col[matched]] <= 0.8).all() and len(matched) > 100
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_dense_and_sparse_contested_solvers_agree(seed, monkeypatch):
+    # The dense/lapmod switch is a speed choice only: both must return the same matching.
+    rng = np.random.default_rng(seed)
+    cost = np.where(rng.random((70, 60)) < 0.05, rng.random((70, 60)), 5.0)
+    answers = []
+    for limit in (0, 10**6):  # everything to lapmod, everything to dense lapjv
+        monkeypatch.setattr(matching, "_DENSE_LIMIT", limit)
+        answers.append(linear_assignment(cost, threshold=0.8))
+    np.testing.assert_array_equal(answers[0][0], answers[1][0])
+    np.testing.assert_array_equal(answers[0][1], answers[1][1])
+    assert (answers[0][0] >= 0).sum() > 20
+
+
 def _random_boxes(rng, n):
     xy = rng.uniform(0, 300, (n, 2))
     return np.hstack([xy, xy + rng.uniform(10, 60, (n, 2))])
@@ -146,3 +161,20 @@ def test_match_by_iou_equals_dense_assignment_with_classes_and_weights():
     want_rows, want_cols = matched_pairs(cost, threshold=0.8)
     assert rows.tolist() == want_rows.tolist() and cols.tolist() == want_cols.tolist()
     assert (t_cls[rows] == d_cls[cols]).all() and len(rows) > 5
+
+
+def test_overlapping_pairs_edge_cases():
+    # Touching edges (zero-area intersection) are not pairs; nested and wide boxes are found
+    # although their x1 is far from the track's.
+    tracks = np.array([[0.0, 0, 10, 10], [100, 100, 110, 110]])
+    dets = np.array(
+        [
+            [10.0, 0, 20, 10],  # touches track 0 on the right: no overlap
+            [0.0, 10, 10, 20],  # touches track 0 below: no overlap
+            [2.0, 2, 4, 4],  # inside track 0
+            [-500.0, 95, 105, 105],  # very wide, x1 far left of track 1
+        ]
+    )
+    rows, cols, iou = overlapping_pairs(tracks, dets)
+    assert rows.tolist() == [0, 1] and cols.tolist() == [2, 3]
+    np.testing.assert_allclose(iou, [4 / 100, 25 / (605 * 10 + 100 - 25)])

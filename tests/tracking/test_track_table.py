@@ -46,3 +46,20 @@ def test_confirm_update_and_prune():
     assert table.kalman_boxes(np.array([1])).shape == (1, 4)
     table.clear()
     assert len(table) == 0
+
+
+def test_predict_all_rows_equals_predict_by_index_and_prune_keeping_all():
+    tables = [TrackTable(), TrackTable()]
+    for table in tables:
+        _add(table, [0, 1, 2], confirmed=True)
+        table.predict(np.arange(3))  # couples position and velocity, so the update moves both
+        table.update(np.array([0, 2]), np.array([[3.0, 1, 8, 22], [24.0, 2, 29, 21]]), 1)
+    before = tables[0].mean.copy()
+    tables[0].predict(slice(None))  # whole-table fast path
+    tables[1].predict(np.arange(3))
+    np.testing.assert_array_equal(tables[0].mean, tables[1].mean)
+    np.testing.assert_array_equal(tables[0].cov, tables[1].cov)
+    assert before[0, 4] > 0  # track 0 moved right: it has a velocity to apply
+    np.testing.assert_allclose(tables[0].mean[:, :4], before[:, :4] + before[:, 4:])
+    tables[0].prune(frame_id=2, num_frames_retain=5)  # nothing to drop
+    assert tables[0].ids.tolist() == [0, 1, 2] and tables[0].cov.shape == (3, 8, 8)
