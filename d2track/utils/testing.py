@@ -1,5 +1,7 @@
 """Test fixtures: tiny hand-made videos (frames on disk + per-frame dataset dicts)."""
 
+import contextlib
+
 import cv2
 import numpy as np
 from detectron2.structures import BoxMode
@@ -194,3 +196,37 @@ def train_sample(seed, num_refs, size=TINY_SIZE):
     inst.gt_classes = torch.tensor([1])
     refs = [random_frame(seed * 10 + r, size) for r in range(num_refs)]
     return random_frame(seed, size, instances=inst, ref_frames=refs, video_id=0, frame_id=seed)
+
+
+@contextlib.contextmanager
+def serve_video_url(frames, *, fps=5):
+    """Serve ``frames`` (BGR (H, W, 3) uint8) as an mp4 over HTTP on localhost; yield its URL.
+
+    For testing stream-URL inputs (``http://``) without a network.
+    """
+    import functools
+    import http.server
+    import tempfile
+    import threading
+
+    from d2track.utils.video_io import atomic_video_writer
+
+    class QuietHandler(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    with tempfile.TemporaryDirectory() as folder:
+        height, width = frames[0].shape[:2]
+        with atomic_video_writer(f"{folder}/clip.mp4", fps=fps, frame_size=(width, height)) as w:
+            for frame in frames:
+                w.write(frame)
+        handler = functools.partial(QuietHandler, directory=folder)
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield f"http://127.0.0.1:{server.server_address[1]}/clip.mp4"
+        finally:
+            server.shutdown()
+            server.server_close()
+            thread.join()

@@ -12,6 +12,7 @@ from omegaconf import OmegaConf
 from d2track.engine.mot_param_search import ReplayDetections, tracker_grid
 from d2track.engine.track_stream import open_stream, track_stream
 from d2track.tracking import BaseTracker, select_tracked
+from d2track.utils.testing import serve_video_url
 
 
 class FixedDetections(torch.nn.Module):
@@ -78,11 +79,23 @@ def test_track_stream_over_frames_and_a_folder(tmp_path):
     assert len(list(track_stream(str(tmp_path), model))) == 2
 
 
+def test_track_stream_reads_a_stream_url():
+    # An http:// URL goes to OpenCV's VideoCapture (as rtsp:// would), here served on localhost.
+    model = FixedDetections(ScoreTracker(thr=0.5))
+    with serve_video_url(frames(4, size=(48, 64))) as url:
+        out = list(track_stream(url, model))
+    assert [inst.ID.tolist() for _, inst in out] == [[0], [1], [2], [3]]
+    assert all(frame.shape == (48, 64, 3) for frame, _ in out)
+    assert model.detect_calls == 4 and model.resets == 1
+
+
 def test_open_stream_errors():
     with pytest.raises(ValueError, match="camera 97"):
         open_stream(97)
     with pytest.raises(FileNotFoundError, match="no_such.mp4"):
         open_stream("no_such.mp4")
+    with pytest.raises(ValueError, match="OpenCV cannot open http://127.0.0.1:9/none.mp4"):
+        open_stream("http://127.0.0.1:9/none.mp4")  # port 9 (discard): nothing listens
 
 
 def test_tracker_grid_spans_list_fields():

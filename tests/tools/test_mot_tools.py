@@ -9,6 +9,8 @@ import cv2
 import numpy as np
 import pytest
 
+from d2track.utils.testing import serve_video_url
+
 REPO = Path(__file__).resolve().parents[2]
 CONFIG = str(REPO / "projects/ByteTrack/configs/bytetrack_faster_rcnn_tiny_synthetic_mot.py")
 
@@ -67,6 +69,25 @@ def test_demo_mot_vis_writes_every_frame(frames_folder, tmp_path):
         "2",
     )
     assert sorted(p.name for p in folder.iterdir()) == ["000000.jpg", "000001.jpg"]
+
+
+def test_demo_mot_vis_reads_a_stream_url(frames_folder, tmp_path):
+    frames = [cv2.imread(str(p)) for p in sorted(frames_folder.iterdir())]
+    with serve_video_url(frames) as url:
+        run_tool(
+            "tools/demo/demo_mot_vis.py",
+            "--config-file",
+            CONFIG,
+            "--input",
+            url,
+            "--output",
+            tmp_path / "out",
+            "--device",
+            "cpu",
+        )
+    written = sorted((tmp_path / "out").iterdir())
+    assert [p.name for p in written] == ["000000.jpg", "000001.jpg", "000002.jpg"]
+    assert cv2.imread(str(written[0])).shape == (64, 80, 3)
 
 
 def test_demo_mot_vis_errors(frames_folder, tmp_path):
