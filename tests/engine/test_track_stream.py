@@ -89,6 +89,37 @@ def test_track_stream_reads_a_stream_url():
     assert model.detect_calls == 4 and model.resets == 1
 
 
+class FakeCamera:
+    """Stands in for ``cv2.VideoCapture(index)``: 3 frames, then the camera stops."""
+
+    opened = []
+
+    def __init__(self, target):
+        self.opened.append(target)
+        self.left = 3
+
+    def isOpened(self):
+        return True
+
+    def read(self):
+        self.left -= 1
+        return (True, np.zeros((24, 32, 3), np.uint8)) if self.left >= 0 else (False, None)
+
+    def release(self):
+        self.left = 0
+
+
+@pytest.mark.parametrize("source", [0, "0"])
+def test_track_stream_opens_a_camera_index_as_an_int(source, monkeypatch):
+    import d2track.utils.video_io as video_io
+
+    FakeCamera.opened = []
+    monkeypatch.setattr(video_io.cv2, "VideoCapture", FakeCamera)
+    out = list(track_stream(source, FixedDetections(ScoreTracker(thr=0.5))))
+    assert FakeCamera.opened == [0]  # "--input 0" is camera 0, not a file named "0"
+    assert [inst.ID.tolist() for _, inst in out] == [[0], [1], [2]]
+
+
 def test_open_stream_errors():
     with pytest.raises(ValueError, match="camera 97"):
         open_stream(97)
