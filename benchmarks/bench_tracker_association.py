@@ -12,8 +12,12 @@ Accuracy check on the same data: an *id change* is an output detection of an obj
 differs from the ID that object had when last output (a switch or a restarted track); we print
 their number per 1000 detections and the fraction of frames without any.
 
+``--compare-boxmot`` adds BoxMOT's ``ByteTrack`` (the per-track ``STrack`` Python implementation
+that MOT users commonly run; ``pip install boxmot``, not a d2track dependency) on the same
+detections, given as BoxMOT's ``(N, 6)`` numpy rows.
+
     .venv/bin/python benchmarks/bench_tracker_association.py [--frames 100] \
-        [--objects 10 50 200 1000] [--repeats 3] \
+        [--objects 10 50 200 1000] [--repeats 3] [--compare-boxmot] \
         [--output benchmarks/results/tracker_association.json]
 """
 
@@ -23,6 +27,7 @@ import os
 import platform
 import statistics
 import time
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -64,6 +69,35 @@ def make_video(num_objects, num_frames, seed=0, jitter=1.5, p_missing=0.05, p_lo
     return frames
 
 
+class BoxMOTByteTrack:
+    """BoxMOT's ``ByteTrack`` behind our trackers' ``update(Instances)``, for the comparison.
+
+    Set as in MMTracking's ByteTrack where BoxMOT has the field: 0.6 / 0.1 score thresholds and
+    30 frames retained; ``match_thresh`` keeps ByteTrack's original 0.8.
+    """
+
+    def __init__(self):
+        try:
+            from boxmot.trackers.box.bytetrack.tracker import ByteTrack
+        except ImportError as e:
+            raise SystemExit(f"--compare-boxmot needs BoxMOT (pip install boxmot): {e}")
+        self.tracker = ByteTrack(track_thresh=0.6, min_conf=0.1, track_buffer=30)
+
+    def update(self, instances):
+        rows = np.column_stack(
+            [
+                instances.pred_boxes.tensor.numpy(),
+                instances.scores.numpy(),
+                instances.pred_classes.numpy(),
+            ]
+        )
+        out = self.tracker.update(rows.astype(np.float32), None)  # x1 y1 x2 y2 id conf cls det
+        result = Instances(instances.image_size)
+        result.ID = torch.from_numpy(out[:, 4].astype(np.int64))
+        result.gt = instances.gt[torch.from_numpy(out[:, 7].astype(np.int64))]
+        return result
+
+
 def run(tracker, frames, warmup):
     """Median ms per ``update`` after ``warmup`` frames, and the id-change statistics."""
     times, cpu_times, last_id, changes, clean, outputs = [], [], {}, 0, 0, 0
@@ -96,13 +130,22 @@ def main():
     parser.add_argument("--frames", type=int, default=100)
     parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument("--repeats", type=int, default=3, help="runs per tracker; median taken")
+    parser.add_argument("--compare-boxmot", action="store_true", help="add BoxMOT's ByteTrack")
     parser.add_argument("--output", default=str(OUT))
     args = parser.parse_args()
     torch.set_num_threads(1)
+    trackers = dict(TRACKERS)
+    if args.compare_boxmot:
+        # ours with ByteTrack's original settings where MMTracking's differ (first-association
+        # IoU, start threshold, a new track confirmed by its second match), for the accuracy
+        trackers["ByteTracker (original settings)"] = partial(
+            ByteTracker, high_match_iou_thr=0.2, init_track_thr=0.6, num_tentatives=2
+        )
+        trackers["BoxMOT ByteTrack"] = BoxMOTByteTrack
     rows, results = [], []
     for n in args.objects:
         frames = make_video(n, args.frames)
-        for name, cls in TRACKERS.items():
+        for name, cls in trackers.items():
             runs = [run(cls(), frames, args.warmup) for _ in range(args.repeats)]
             res = dict(runs[0], tracker=name, objects=n)
             for key in ("ms_per_frame", "cpu_ms_per_frame"):  # identical tracking, noisy time
