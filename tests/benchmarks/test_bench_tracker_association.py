@@ -1,4 +1,4 @@
-"""benchmarks/bench_tracker_association.py: the synthetic video, the timing loop, the BoxMOT hook."""
+"""benchmarks/bench_tracker_association.py: synthetic video, timing loop, BoxMOT hook."""
 
 import importlib.util
 import sys
