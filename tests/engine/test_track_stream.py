@@ -92,10 +92,7 @@ def test_track_stream_reads_a_stream_url():
 class FakeCamera:
     """Stands in for ``cv2.VideoCapture(index)``: 3 frames, then the camera stops."""
 
-    opened = []
-
-    def __init__(self, target):
-        self.opened.append(target)
+    def __init__(self):
         self.left = 3
 
     def isOpened(self):
@@ -113,10 +110,10 @@ class FakeCamera:
 def test_track_stream_opens_a_camera_index_as_an_int(source, monkeypatch):
     import d2track.utils.video_io as video_io
 
-    FakeCamera.opened = []
-    monkeypatch.setattr(video_io.cv2, "VideoCapture", FakeCamera)
+    opened = []
+    monkeypatch.setattr(video_io.cv2, "VideoCapture", lambda t: opened.append(t) or FakeCamera())
     out = list(track_stream(source, FixedDetections(ScoreTracker(thr=0.5))))
-    assert FakeCamera.opened == [0]  # "--input 0" is camera 0, not a file named "0"
+    assert opened == [0]  # "--input 0" is camera 0, not a file named "0"
     assert [inst.ID.tolist() for _, inst in out] == [[0], [1], [2]]
 
 

@@ -85,9 +85,10 @@ def _gain_transposed(proj_cov, cross):
     which is what the LU solve does on a diagonal matrix (identical to the last bit in our
     checks, numpy and torch solvers alike) at a fraction of its cost. Any other ``S`` is solved.
     """
-    if np.any(proj_cov.reshape(len(proj_cov), 16)[:, _OFF_DIAGONAL_4X4]):
+    flat = proj_cov.reshape(len(proj_cov), 16)
+    if np.any(flat[:, _OFF_DIAGONAL_4X4]):
         return _solve(proj_cov, cross)
-    return cross * (1.0 / proj_cov.reshape(len(proj_cov), 16)[:, ::5, None])
+    return cross * (1.0 / flat[:, ::5, None])
 
 
 def _solve(a, b):
