@@ -3,7 +3,8 @@
 Training (``configs/_base_/datasets/imagenet_vid_fgfa_style.py``): the frames of the FGFA lists
 (15 per train video, flagged ``is_vid_train_frame`` by ``datasets/prepare_imagenet_vid.py``)
 plus the ImageNet DET images of the 30 VID classes (one-frame videos: their references are copies
-of the key), each key with 2 references (``bilateral_uniform`` within 9 frames, the key allowed),
+of the key), each key with 2 references (``bilateral_uniform`` within 9 frames, the key excluded:
+``filter_key_img=True``),
 resized to a 600-px short side (1000 max) and flipped; 8 images per iteration (MMTracking: 8 GPUs x
 1). RGB input, as the ImageNet-pretrained backbones of ``common/models/faster_rcnn_r50_dc5.py``.
 
@@ -29,7 +30,7 @@ dataloader.train = L(build_detection_train_loader)(
             names=["imagenet_vid_train", "imagenet_det_train_30cls"]
         ),
         ref_sampler=L(RefSampler)(
-            method="bilateral_uniform", num_ref_imgs=2, frame_range=9, filter_key_img=False
+            method="bilateral_uniform", num_ref_imgs=2, frame_range=9, filter_key_img=True
         ),
         train_frames_only=True,
     ),

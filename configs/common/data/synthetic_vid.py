@@ -1,10 +1,13 @@
 """Data loaders for the builtin synthetic VID videos (256x256 frames, 6 classes).
 
-Training: each sample is a key frame and 2 references drawn as SELSA/FGFA do in MMTracking
-(``bilateral_uniform`` within 9 frames, the key frame allowed as its own reference). Test: frames
-in video order, one at a time, with ``test_with_adaptive_stride`` references (14 frames spread over
-the video, delivered with frame 0); :class:`~d2track.evaluation.VIDEvaluator` scores bbox AP with
-MMTracking's conventions. Methods with another test memory override ``dataloader.test.ref_sampler``.
+Training: each sample is a key frame and 2 references drawn with MMTracking's FGFA-style sampler
+(``bilateral_uniform`` within 9 frames) but with ``filter_key_img=False``: the key frame may be its
+own reference. MMTracking (and ``imagenet_vid.py``) exclude the key; the synthetic setting stays
+as it is because the 3-seed synthetic tables in the VID project READMEs were measured with it.
+Test: frames in video order, one at a time, with ``test_with_adaptive_stride`` references (14
+frames spread over the video, delivered with frame 0); :class:`~d2track.evaluation.VIDEvaluator`
+scores bbox AP with MMTracking's conventions. Methods with another test memory override
+``dataloader.test.ref_sampler``.
 """
 
 import detectron2.data.transforms as T

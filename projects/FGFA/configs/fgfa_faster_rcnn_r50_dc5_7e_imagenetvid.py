@@ -1,8 +1,9 @@
 """FGFA with a ResNet-50-DC5 Faster R-CNN on ImageNet VID + DET.
 
 MMTracking 0.x ``configs/vid/fgfa/fgfa_faster_rcnn_r50_dc5_1x_imagenetvid.py``: the features of
-2 references (training) or of a 21-frame window (test, ``fix_stride``) are warped to the key frame
-by FlowNetSimple's flow and averaged with per-pixel cosine weights of an embedding network.
+2 references (training) or of a 31-frame window (test, ``fix_stride``: 15 frames on each side of
+the key, MMTracking's ``imagenet_vid_fgfa_style.py``) are warped to the key frame by FlowNetSimple's
+flow and averaged with per-pixel cosine weights of an embedding network.
 """
 
 from detectron2.config import LazyCall as L
@@ -18,14 +19,14 @@ dataloader.train.dataset.ref_sampler = L(RefSampler)(
     method="bilateral_uniform", num_ref_imgs=2, frame_range=9, filter_key_img=True
 )
 dataloader.test.ref_sampler = L(RefSampler)(
-    method="test_with_fix_stride", num_ref_imgs=20, frame_range=[-10, 10], stride=1
+    method="test_with_fix_stride", num_ref_imgs=30, frame_range=[-15, 15], stride=1
 )
 schedule = get_config("common/vid_schedule.py")
 train, optimizer, lr_multiplier = schedule.train, schedule.optimizer, schedule.lr_multiplier
 
 model = get_config("common/models/faster_rcnn_r50_dc5.py").model
 model._target_ = FGFA
-model.memory = L(ReferenceMemory)(mode="fix_stride", num_left_ref_imgs=10, frame_stride=1)
+model.memory = L(ReferenceMemory)(mode="fix_stride", num_left_ref_imgs=15, frame_stride=1)
 model.motion = L(FlowNetSimple)(
     img_scale_factor=0.5, pixel_mean="${..pixel_mean}", pixel_std="${..pixel_std}"
 )

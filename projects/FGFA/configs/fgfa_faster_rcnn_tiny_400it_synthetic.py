@@ -3,7 +3,7 @@
 The model of ``fgfa_faster_rcnn_r50_dc5_7e_imagenetvid.py`` on ``common/models/
 faster_rcnn_tiny_synthetic.py``, FlowNetSimple with ``width_divisor=8`` trained from scratch from a
 zero flow (MMTracking starts from pretrained FlowNet weights), and
-a 7-frame test window (3 on each side; MMTracking: 10) to keep CPU inference to seconds.
+a 7-frame test window (3 on each side; MMTracking: 15) to keep CPU inference to seconds.
 """
 
 from detectron2.config import LazyCall as L
