@@ -2,7 +2,17 @@
 
 from pathlib import Path
 
-__all__ = ["CONFIGS_ROOT", "get_config", "get_config_file"]
+from .overrides import ConfigOverrideError, apply_overrides, load_config, validate_overrides
+
+__all__ = [
+    "CONFIGS_ROOT",
+    "ConfigOverrideError",
+    "apply_overrides",
+    "get_config",
+    "get_config_file",
+    "load_config",
+    "validate_overrides",
+]
 
 CONFIGS_ROOT = Path(__file__).resolve().parents[2] / "configs"
 
