@@ -29,6 +29,11 @@ def parse_args(argv=None):
         help="datasets root to write under (default: $DETECTRON2_DATASETS or datasets)",
     )
     parser.add_argument("--lists", default=None, help="folder of the FGFA lists (<input>/Lists)")
+    parser.add_argument(
+        "--all-images",
+        action="store_true",
+        help="also add every unlisted DET train image (is_vid_train_frame: false), as MMTracking",
+    )
     return parser.parse_args(argv)
 
 
@@ -36,7 +41,7 @@ def main(argv=None):
     """Convert the DET training list; returns the summary."""
     args = parse_args(argv)
     output_root = args.output_root or datasets_root()
-    writer = convert_det(args.input, args.lists)
+    writer = convert_det(args.input, args.lists, all_images=args.all_images)
     json_file = os.path.join(output_root, BENCHMARK_SPLITS["imagenet_det_train"].json_file)
     return writer.write(json_file)
 

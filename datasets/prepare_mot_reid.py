@@ -7,7 +7,7 @@ Usage::
         [--val-split 0.2] [--vis-threshold 0.3] [--min-per-person 8] [--max-per-person 1000]
 
 Writes ``<output>/imgs/<SEQ>_<id>/<frame>.jpg`` and ``<output>/meta/{train_80,val_20}.txt``
-(rules in :mod:`d2track.data.converters.mot_reid`).
+plus ``<output>/meta/train.txt`` (every identity; rules in :mod:`d2track.data.converters.mot_reid`).
 """
 
 import argparse

@@ -15,6 +15,7 @@ from detectron2.utils.file_io import PathManager
 
 from .datasets.builtin import BENCHMARK_SPLITS
 from .datasets.root import datasets_root
+from .datasets.utf8 import decode_utf8
 
 __all__ = ["PublicDetections", "public_detections_file"]
 
@@ -67,8 +68,8 @@ class PublicDetections:
 
     def _load(self):
         if self._table is None:
-            with PathManager.open(self.path) as f:
-                raw = json.load(f)
+            with PathManager.open(self.path, "rb") as f:
+                raw = json.loads(decode_utf8(f.read(), self.path))
             self._table = _parse(raw, self.path)
         return self._table
 

@@ -25,10 +25,22 @@ def _box(fbox, tag="person", ignore=0):
     return {
         "tag": tag,
         "fbox": fbox,
-        "vbox": fbox,
+        "vbox": [fbox[0] + 1, fbox[1], 1, 2],
         "hbox": [0, 0, 1, 1],
-        "extra": {"ignore": ignore},
+        "extra": {"box_id": 7, "occ": 1, "ignore": ignore},
+        "head_attr": {"ignore": 0, "occ": 0, "unsure": 0},
     }
+
+
+def _kept(box):
+    """What the json keeps of an odgt box besides fbox."""
+    return dict(
+        vis_bbox=[float(v) for v in box["vbox"]],
+        head_bbox=[float(v) for v in box["hbox"]],
+        tag=box["tag"],
+        extra=box["extra"],
+        head_attr=box["head_attr"],
+    )
 
 
 def _write_jpeg(path, height, width):
@@ -51,9 +63,9 @@ def _make_tree(root):
     return root
 
 
-def _ann(ann_id, image_id, bbox, ignore):
+def _ann(ann_id, image_id, bbox, ignore, **kept):
     ann = {"id": ann_id, "image_id": image_id, "category_id": 1, "bbox": bbox}
-    ann.update(area=bbox[2] * bbox[3], iscrowd=int(ignore), ignore=ignore)
+    ann.update(area=bbox[2] * bbox[3], iscrowd=int(ignore), ignore=ignore, **kept)
     return ann
 
 
@@ -75,9 +87,9 @@ def test_convert_exact_and_idempotent(tmp_path):
             {"id": 2, "file_name": "Images/2,b.jpg", "height": 10, "width": 12},
         ],
         "annotations": [
-            _ann(1, 1, [1.0, 2.0, 3.0, 4.0], False),
-            _ann(2, 1, [-2.0, 0.0, 5.0, 6.0], True),
-            _ann(3, 2, [0.0, 0.0, 10.0, 20.0], True),
+            _ann(1, 1, [1.0, 2.0, 3.0, 4.0], False, **_kept(_box([1, 2, 3, 4]))),
+            _ann(2, 1, [-2.0, 0.0, 5.0, 6.0], True, **_kept(_box([-2, 0, 5, 6], ignore=1))),
+            _ann(3, 2, [0.0, 0.0, 10.0, 20.0], True, **_kept(_box([0, 0, 10, 20], tag="mask"))),
         ],
     }
     val_json = out / "crowdhuman" / "annotations" / "crowdhuman_val.json"

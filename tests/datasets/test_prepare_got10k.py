@@ -43,7 +43,22 @@ def got10k(tmp_path):
     _sequence(root / "test", "GOT-10k_Test_000001", 3, ["3,3,1,1"])
     for split, name in [("train", "Train"), ("val", "Val"), ("test", "Test")]:
         (root / split / "list.txt").write_text(f"GOT-10k_{name}_000001\n")
+    (root / "train" / "GOT-10k_Train_000001" / "meta_info.ini").write_text(META_INFO)
     return root
+
+
+META_INFO = """[METAINFO]
+url: https://youtu.be/abc
+begin: 00:00:08
+end: 00:00:10
+anno_fps: 10Hz
+object_class: ichneumon
+motion_class: walking
+major_class: viverrine
+root_class: animal
+motion_adverb: slowly
+resolution: (1280, 720)
+"""
 
 
 def _flags(absence, cover, cut):
@@ -56,7 +71,13 @@ def test_got10k_exact_json_and_idempotent(got10k, tmp_path):
     assert summary["test"] == {"videos": 1, "frames": 3, "instances": 1, "tracks": 1, "ignored": 0}
     train_path = out / "got10k/annotations/got10k_train.json"
     train = json.loads(train_path.read_text())
-    assert train["videos"] == [{"id": 1, "name": "GOT-10k_Train_000001"}]
+    (video,) = train["videos"]
+    assert video == {"id": 1, "name": "GOT-10k_Train_000001", "meta_info": video["meta_info"]}
+    assert video["meta_info"] == {
+        "url": "https://youtu.be/abc", "begin": "00:00:08", "end": "00:00:10",
+        "anno_fps": "10Hz", "object_class": "ichneumon", "motion_class": "walking",
+        "major_class": "viverrine", "root_class": "animal", "motion_adverb": "slowly",
+        "resolution": "(1280, 720)"}  # fmt: skip
     assert train["images"][1] == {
         "id": 2,
         "file_name": "GOT-10k_Train_000001/00000002.jpg",

@@ -64,12 +64,12 @@ def _image(i, name, w, h):
 
 def _ann(i, image_id, cat, bbox):
     out = {"id": i, "image_id": image_id, "category_id": cat, "bbox": [float(v) for v in bbox]}
-    out.update(area=float(bbox[2] * bbox[3]), iscrowd=0)
+    out.update(area=float(bbox[2] * bbox[3]), iscrowd=0, difficult=0)  # the xml's <difficult>
     return out
 
 
 EXPECTED = {
-    "categories": IMAGENET_DET_CATEGORIES,
+    "categories": [dict(c, encode_name=c["wnid"]) for c in IMAGENET_DET_CATEGORIES],
     "images": [_image(1, I0, 50, 40), _image(2, I1, 60, 30)],
     "annotations": [
         _ann(1, 1, 1, [1, 2, 10, 20]),
@@ -136,3 +136,13 @@ def test_malformed_inputs(tmp_path):
     with pytest.raises(ConverterInputError, match=rf"{xml}: malformed xml: bndbox"):
         _main()(["--input", str(root), "--output-root", str(out)])
     assert not out.exists()
+
+
+def test_all_images_adds_the_unlisted_ones_unflagged(tmp_path):
+    root, out = make_tree(tmp_path / "ILSVRC"), tmp_path / "out"
+    summary = _main()(["--input", str(root), "--output-root", str(out), "--all-images"])
+    data = json.loads(_json(out).read_text())
+    assert data["images"][:2] == EXPECTED["images"]
+    assert data["images"][2] == dict(_image(3, UNLISTED, 10, 10), is_vid_train_frame=False)
+    assert data["annotations"][3] == _ann(4, 3, 1, [1, 1, 1, 1])
+    assert summary["frames"] == 3

@@ -77,7 +77,7 @@ def _ann(i, image_id, cat, bbox, instance, occluded=False, generated=False):
 
 
 EXPECTED_TRAIN = {
-    "categories": IMAGENET_VID_CATEGORIES,
+    "categories": [dict(c, encode_name=c["wnid"]) for c in IMAGENET_VID_CATEGORIES],
     "images": [_image(1, 0, 0, True, 1), _image(2, 0, 1, False, 1), _image(3, 0, 2, True, 1)]
     + [_image(4, 1, 0, False, 2), _image(5, 1, 1, True, 2), _image(6, 1, 2, False, 2)],
     "annotations": [
@@ -88,13 +88,16 @@ EXPECTED_TRAIN = {
         _ann(5, 4, 9, [0, 0, 30, 40], 3),
         _ann(6, 5, 9, [0, 0, 30, 40], 3),
     ],
-    "videos": [{"id": 1, "name": V0}, {"id": 2, "name": V1}],
+    "videos": [
+        {"id": 1, "name": V0, "vid_train_frames": [0, 2]},
+        {"id": 2, "name": V1, "vid_train_frames": [1]},
+    ],
 }
 EXPECTED_VAL = {
-    "categories": IMAGENET_VID_CATEGORIES,
+    "categories": [dict(c, encode_name=c["wnid"]) for c in IMAGENET_VID_CATEGORIES],
     "images": [_image(1, 2, 0, False, 1, 80, 60), _image(2, 2, 1, False, 1, 80, 60)],
     "annotations": [_ann(1, 1, 7, [5, 6, 2, 3], 1), _ann(2, 2, 7, [5, 6, 2, 3], 1)],
-    "videos": [{"id": 1, "name": VAL}],
+    "videos": [{"id": 1, "name": VAL, "vid_train_frames": []}],
 }
 
 

@@ -39,6 +39,7 @@ def lasot(tmp_path):
     _sequence(root, "cat", 2, ["5,5,2,2", "6,6,2,2"], [0, 0], [0, 0])
     _sequence(root, "dog", 1, ["1.5,2.5,3,4"], [0], [0])
     (root / "testing_set.txt").write_text("cat-2\n")
+    (root / "cat" / "cat-2" / "nlp.txt").write_text("white cat walking on the sofa\n")
     return root
 
 
@@ -82,11 +83,11 @@ def test_lasot_exact_json_and_idempotent(lasot, tmp_path):
             _ann(1, 1, [5.0, 5.0, 2.0, 2.0], 1, 0, 0),
             _ann(2, 2, [6.0, 6.0, 2.0, 2.0], 1, 0, 0),
         ],
-        "videos": [{"id": 1, "name": "cat-2"}],
+        "videos": [{"id": 1, "name": "cat-2", "nlp": "white cat walking on the sofa"}],
     }
     train_path = out / "lasot/annotations/lasot_train.json"
     train = json.loads(train_path.read_text())
-    assert [v["name"] for v in train["videos"]] == ["cat-1", "dog-1"]
+    assert train["videos"] == [{"id": 1, "name": "cat-1"}, {"id": 2, "name": "dog-1"}]
     assert [(i["video_id"], i["frame_id"]) for i in train["images"]] == [
         (1, 0),
         (1, 1),

@@ -30,7 +30,7 @@ GT_A = [
     "2,1,11,10,20,30,1,1,0.8",
     "4,1,12,10,20,30,1,1,0.7",
     "1,2,30,5,10,10,1,7,1.0",  # static_person -> ignored
-    "2,3,0,0,5,5,1,3,1.0",  # car -> dropped
+    "2,3,0,0,5,5,1,3,1.0",  # car -> category 3
     "5,4,1,2,3,4,0,1,0.5",  # pedestrian not considered -> ignored
 ]
 GT_B = ["1,7,2,3,4,5,1,1,1.0"]
@@ -62,10 +62,10 @@ def _img(i, seq, frame, frame_id, vid):
                 frame_id=frame_id)  # fmt: skip
 
 
-def _ann(i, img, box, inst, mid, conf, cls, vis, ignore):
+def _ann(i, img, box, inst, mid, conf, cls, vis, ignore, category_id=1):
     x, y, w, h = (float(v) for v in box)
-    return dict(id=i, image_id=img, category_id=1, bbox=[x, y, w, h], area=w * h, iscrowd=0,
-                mot_instance_id=mid, mot_conf=conf, mot_class_id=cls, visibility=vis,
+    return dict(id=i, image_id=img, category_id=category_id, bbox=[x, y, w, h], area=w * h,
+                iscrowd=0, mot_instance_id=mid, mot_conf=conf, mot_class_id=cls, visibility=vis,
                 ignore=ignore, instance_id=inst)  # fmt: skip
 
 
@@ -80,10 +80,14 @@ def test_train_and_half_splits(mot_root, tmp_path):
                          "--output-root", str(out), "--convert-det"])  # fmt: skip
     ann_dir = out / "MOT17" / "annotations"
     train = _load(ann_dir / "train_cocoformat.json")
-    assert train["categories"] == [{"id": 1, "name": "pedestrian"}]
+    assert train["categories"][:3] == [
+        {"id": 1, "name": "pedestrian"}, {"id": 2, "name": "person_on_vehicle"},
+        {"id": 3, "name": "car"}]  # fmt: skip
+    assert [c["id"] for c in train["categories"]] == list(range(1, 14))
+    seqinfo = dict(fps=30, width=64, height=48)
     assert train["videos"] == [
-        {"id": 1, "name": "MOT17-02-FRCNN"},
-        {"id": 2, "name": "MOT17-04-FRCNN"},
+        {"id": 1, "name": "MOT17-02-FRCNN", **seqinfo, "length": 5, "mot_seq_length": 5},
+        {"id": 2, "name": "MOT17-04-FRCNN", **seqinfo, "length": 2, "mot_seq_length": 2},
     ]
     a, b = "MOT17-02-FRCNN", "MOT17-04-FRCNN"
     assert train["images"] == [_img(k + 1, a, k + 1, k, 1) for k in range(5)] + [
@@ -92,16 +96,19 @@ def test_train_and_half_splits(mot_root, tmp_path):
         _ann(1, 1, (10, 10, 20, 30), 1, 1, 1.0, 1, 0.9, False),
         _ann(2, 1, (30, 5, 10, 10), 2, 2, 1.0, 7, 1.0, True),
         _ann(3, 2, (11, 10, 20, 30), 1, 1, 1.0, 1, 0.8, False),
-        _ann(4, 4, (12, 10, 20, 30), 1, 1, 1.0, 1, 0.7, False),
-        _ann(5, 5, (1, 2, 3, 4), 3, 4, 0.0, 1, 0.5, True),
-        _ann(6, 6, (2, 3, 4, 5), 4, 7, 1.0, 1, 1.0, False),
+        _ann(4, 2, (0, 0, 5, 5), 3, 3, 1.0, 3, 1.0, False, category_id=3),
+        _ann(5, 4, (12, 10, 20, 30), 1, 1, 1.0, 1, 0.7, False),
+        _ann(6, 5, (1, 2, 3, 4), 4, 4, 0.0, 1, 0.5, True),
+        _ann(7, 6, (2, 3, 4, 5), 5, 7, 1.0, 1, 1.0, False),
     ]
-    assert summaries["train"] == dict(videos=2, frames=7, instances=6, tracks=4, ignored=2)
+    assert summaries["train"] == dict(videos=2, frames=7, instances=7, tracks=5, ignored=2)
     half_train = _load(ann_dir / "half-train_cocoformat.json")
     assert [(i["mot_frame_id"], i["frame_id"]) for i in half_train["images"]] == [
         (1, 0), (2, 1), (3, 2), (1, 0), (2, 1)]  # fmt: skip
-    assert [a["instance_id"] for a in half_train["annotations"]] == [1, 2, 1, 3]
+    assert [a["instance_id"] for a in half_train["annotations"]] == [1, 2, 1, 3, 4]
     half_val = _load(ann_dir / "half-val_cocoformat.json")
+    assert half_val["videos"][0] == {
+        "id": 1, "name": a, **seqinfo, "length": 2, "mot_seq_length": 5}  # fmt: skip
     assert half_val["images"] == [_img(1, a, 4, 0, 1), _img(2, a, 5, 1, 1)]
     assert half_val["annotations"] == [
         _ann(1, 1, (12, 10, 20, 30), 1, 1, 1.0, 1, 0.7, False),
@@ -148,7 +155,8 @@ def test_mot20_non_mot_vehicle_is_ignored(tmp_path):
     anns = _load(tmp_path / "MOT20" / "annotations" / "train_cocoformat.json")["annotations"]
     assert [(a["mot_class_id"], a["ignore"]) for a in anns] == [(6, True)]
     _main()(["--input", str(root), "--benchmark", "MOT17", "--output-root", str(tmp_path)])
-    assert _load(tmp_path / "MOT17" / "annotations" / "train_cocoformat.json")["annotations"] == []
+    anns = _load(tmp_path / "MOT17" / "annotations" / "train_cocoformat.json")["annotations"]
+    assert [(a["category_id"], a["mot_class_id"], a["ignore"]) for a in anns] == [(6, 6, False)]
 
 
 def test_mot15_without_seqinfo(tmp_path):
@@ -163,12 +171,18 @@ def test_mot15_without_seqinfo(tmp_path):
                 str(root / split / name / "img1" / f"{k:06d}.jpg"), np.zeros((6, 8, 3), np.uint8)
             )
     (root / "train" / "TUD-Campus" / "gt").mkdir()
-    (root / "train" / "TUD-Campus" / "gt" / "gt.txt").write_text("2,5,1,1,2,2,1,-1,-1,-1\n")
+    gt = "2,5,1,1,2,2,1,-1,-1,-1\n3,6,1,1,2,2,1,7.5,2,0\n"  # 2D row; row with world x, y, z
+    (root / "train" / "TUD-Campus" / "gt" / "gt.txt").write_text(gt)
     _main()(["--input", str(root), "--benchmark", "MOT15", "--output-root", str(tmp_path)])
     data = _load(tmp_path / "MOT15" / "annotations" / "train_cocoformat.json")
     assert [(i["height"], i["width"]) for i in data["images"]] == [(6, 8)] * 3
-    (ann,) = data["annotations"]
-    assert (ann["image_id"], ann["ignore"], "visibility" in ann) == (2, False, False)
+    assert data["videos"] == [
+        dict(id=1, name="TUD-Campus", width=8, height=6, length=3, mot_seq_length=3)]  # fmt: skip
+    first, world = data["annotations"]
+    assert (first["image_id"], first["ignore"], "visibility" in first) == (2, False, False)
+    assert "mot_world_xyz" not in first
+    assert (world["category_id"], world["mot_class_id"], world["ignore"]) == (1, 1, False)
+    assert world["mot_world_xyz"] == [7.5, 2.0, 0.0]
 
 
 @pytest.mark.parametrize("line", ["1,1,10,10,20,30,1,1", "1,1,10,x,20,30,1,1,1.0"])

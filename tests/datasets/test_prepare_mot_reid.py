@@ -94,3 +94,15 @@ def test_malformed_gt_names_file_and_line(mot_root, tmp_path):
     gt.write_text("1,1,5,5,10,10,1,1,1.0\n2,1,5,5\n")
     with pytest.raises(ConverterInputError, match=re.escape(f"{gt}:2: ")):
         _run(mot_root, tmp_path / "reid")
+
+
+def test_train_txt_lists_every_identity(mot_root, tmp_path):
+    out = tmp_path / "reid"
+    result = _run(mot_root, out)
+    train = (out / "meta" / "train_70.txt").read_text().splitlines()
+    every = (out / "meta" / "train.txt").read_text().splitlines()
+    assert every == train + [  # val identities follow with the next labels, as in MMTracking
+        "imgs/MOT17-04-FRCNN_000001/000001.jpg 2",
+        "imgs/MOT17-04-FRCNN_000001/000002.jpg 2",
+    ]
+    assert result["lists"][2] == str(out / "meta" / "train.txt")

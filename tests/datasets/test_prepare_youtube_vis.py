@@ -34,7 +34,11 @@ def _compressed_rle():
 
 def _official(version):
     person, last = (1, 40) if version == "2019" else (26, 40)
-    categories = [c for c in _categories(version) if c["id"] in (person, last)]
+    categories = [
+        dict(c, supercategory=f"super{c['id']}")
+        for c in _categories(version)
+        if c["id"] in (person, last)
+    ]
     videos = [
         {
             "id": 1,
@@ -42,6 +46,7 @@ def _official(version):
             "height": 4,
             "length": 2,
             "file_names": ["a/00000.jpg", "a/00005.jpg"],
+            **VIDEO_EXTRA,
         },
         {
             "id": 2,
@@ -57,7 +62,13 @@ def _official(version):
         {"id": 7, "video_id": 1, "category_id": person, "iscrowd": 0,
          "bboxes": [[1, 1, 2, 2], [0, 1, 1, 4]], "segmentations": [POLYGON, RAW_RLE]},
     ]  # fmt: skip
-    return {"videos": videos, "categories": categories, "annotations": tracks}
+    return {"info": INFO, "licenses": LICENSES, "videos": videos, "categories": categories,
+            "annotations": tracks}  # fmt: skip
+
+
+INFO = {"description": "YouTube-VOS", "version": "1.0", "year": 2019}
+LICENSES = [{"id": 1, "name": "Creative Commons Attribution 4.0 License"}]
+VIDEO_EXTRA = {"license": 1, "coco_url": "", "flickr_url": "", "date_captured": "2019-04-11"}
 
 
 def _categories(version):
@@ -96,11 +107,17 @@ def _expected_train(version):
     keys = ("image_id", "category_id", "bbox", "area", "instance_id", "segmentation")
     annotations = [{"id": k + 1, **dict(zip(keys, a)), "iscrowd": 0} for k, a in enumerate(anns)]
     videos = [
-        {"id": 1, "name": "a", "ytvis_video_id": 1, "length": 2, "width": 6, "height": 4},
+        {"id": 1, "name": "a", **VIDEO_EXTRA, "ytvis_video_id": 1, "length": 2, "width": 6,
+         "height": 4},
         {"id": 2, "name": "b", "ytvis_video_id": 2, "length": 2, "width": 5, "height": 3},
+    ]  # fmt: skip
+    categories = [
+        dict(c, supercategory=f"super{c['id']}") if c["id"] in (person, last) else c
+        for c in _categories(version)
     ]
-    categories = _categories(version)
     return {
+        "info": INFO,
+        "licenses": LICENSES,
         "categories": categories,
         "images": images,
         "annotations": annotations,

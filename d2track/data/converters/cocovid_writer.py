@@ -18,12 +18,15 @@ logger = logging.getLogger(__name__)
 class CocoVidWriter:
     """Accumulates ``videos``, ``images`` and ``annotations``; :meth:`write` saves the json."""
 
-    def __init__(self, categories):
+    def __init__(self, categories, **top_level):
         """
         Args:
             categories (list[dict]): ``[{"id": int, "name": str}, ...]`` (json category ids).
+            top_level: more top-level json keys, written first (e.g. the official ``info``
+                and ``licenses``).
         """
         self.categories = [dict(c) for c in categories]
+        self.top_level = dict(top_level)
         self.videos, self.images, self.annotations = [], [], []
 
     def add_video(self, name, **extra):
@@ -63,7 +66,7 @@ class CocoVidWriter:
         return ann["id"]
 
     def to_dict(self):
-        out = {"categories": self.categories, "images": self.images}
+        out = {**self.top_level, "categories": self.categories, "images": self.images}
         out["annotations"] = self.annotations
         if self.videos:
             out["videos"] = self.videos

@@ -4,7 +4,10 @@ import os
 
 from tqdm import tqdm
 
-__all__ = ["ConverterInputError", "progress", "read_lines", "require_file", "require_dir"]
+from d2track.data.datasets.utf8 import utf8_error_message
+
+__all__ = ["ConverterInputError", "progress", "read_lines", "read_text", "require_file"]
+__all__ += ["require_dir"]
 
 
 class ConverterInputError(ValueError):
@@ -31,13 +34,36 @@ def require_dir(path, what="folder"):
 
 
 def read_lines(path, *, skip_empty=True):
-    """Yield ``(line_number, stripped_line)`` of a text file (1-based line numbers)."""
+    """Yield ``(line_number, stripped_line)`` of a UTF-8 text file (1-based line numbers).
+
+    Raises:
+        ConverterInputError: the file is missing, or a line is not UTF-8 (names file and line).
+    """
     require_file(path)
-    with open(path, encoding="utf-8") as f:
-        for number, line in enumerate(f, start=1):
-            line = line.strip()
+    with open(path, "rb") as f:  # decoded line by line, so that an error knows its line
+        for number, raw in enumerate(f, start=1):
+            line = _decode(raw, path, number).strip()
             if line or not skip_empty:
                 yield number, line
+
+
+def read_text(path, what="file"):
+    """The whole content of a UTF-8 text file.
+
+    Raises:
+        ConverterInputError: the file is missing, or not UTF-8 (names file and line).
+    """
+    require_file(path, what)
+    with open(path, "rb") as f:
+        return _decode(f.read(), path, 1)
+
+
+def _decode(data, path, first_line):
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line, message = utf8_error_message(data, e, first_line)
+        raise ConverterInputError(path, message, line) from None
 
 
 def progress(iterable, desc, total=None):

@@ -10,7 +10,10 @@ the image root ``crowdhuman/<split>``; its size is read from the image header. O
 ``gtboxes`` entry: the full-body box ``fbox`` as ``bbox``, category 1 (``person``). Boxes tagged
 ``mask`` (crowds, reflections, posters) or with ``extra.ignore == 1`` get ``ignore: true`` and
 ``iscrowd: 1``, so that Detectron2's mapper drops them from training and COCO evaluation treats
-them as ignore regions (MMTracking sets only ``iscrowd``, from ``extra.ignore``).
+them as ignore regions (MMTracking sets only ``iscrowd``, from ``extra.ignore``). Every other field
+of a ``gtboxes`` entry is kept: the visible box ``vbox`` as ``vis_bbox`` (MMTracking's name), the
+head box ``hbox`` as ``head_bbox``, and ``tag``, ``extra`` (``box_id``, ``occ``, ``ignore``, ...)
+and ``head_attr`` as given.
 """
 
 import json
@@ -30,7 +33,7 @@ _PERSON = CROWDHUMAN_CATEGORIES[0]["id"]
 
 
 def parse_odgt_line(text, path, line):
-    """Parse one odgt line into ``(ID, [(fbox, ignore), ...])``.
+    """Parse one odgt line into ``(ID, [(fbox, ignore, other fields), ...])``.
 
     Raises:
         ConverterInputError: naming ``path`` and ``line`` when the record is malformed.
@@ -58,7 +61,25 @@ def _parse_box(box, index, path, line):
         raise ConverterInputError(path, f"{where}: fbox {fbox} has a negative size", line)
     extra = box.get("extra") or {}
     ignore = box.get("tag") == "mask" or int(extra.get("ignore", 0) or 0) == 1
-    return [float(v) for v in fbox], ignore
+    return [float(v) for v in fbox], ignore, _other_fields(box, where, path, line)
+
+
+_RENAMED = {"vbox": "vis_bbox", "hbox": "head_bbox"}
+_RESERVED = ("id", "image_id", "category_id", "bbox", "area", "iscrowd", "ignore")
+
+
+def _other_fields(box, where, path, line):
+    fields = {}
+    for key, value in box.items():
+        if key == "fbox" or key in _RESERVED:  # no such keys in the official files
+            continue
+        if key in _RENAMED:
+            if not _is_box(value):
+                message = f"{where}: {key} {value!r:.60} is not [x, y, w, h]"
+                raise ConverterInputError(path, message, line)
+            value = [float(v) for v in value]
+        fields[_RENAMED.get(key, key)] = value
+    return fields
 
 
 def _is_box(value):
@@ -107,6 +128,6 @@ def convert_split(root, split, json_path):
 def _add_image(writer, image_id, height, width, boxes):
     file_name = f"Images/{image_id}.jpg"
     image = writer.add_image(file_name=file_name, height=height, width=width)
-    for bbox, ignore in boxes:
-        extra = {"ignore": True, "iscrowd": 1} if ignore else {"ignore": False}
-        writer.add_annotation(image_id=image, category_id=_PERSON, bbox=bbox, **extra)
+    for bbox, ignore, fields in boxes:
+        flags = {"ignore": True, "iscrowd": 1} if ignore else {"ignore": False}
+        writer.add_annotation(image_id=image, category_id=_PERSON, bbox=bbox, **fields, **flags)

@@ -14,6 +14,12 @@ line per image, ``<image path without .JPEG> 1``.
 
 Boxes: ``[xmin, ymin, xmax - xmin, ymax - ymin]`` from the xml's ``bndbox``, without ``+ 1``, as
 MMTracking's converters write them, so that numbers stay comparable with its models.
+
+Kept besides: each category's WordNet id as ``wnid`` and as MMTracking's ``encode_name`` (None
+for ``other_categories``), each VID video's ``vid_train_frames`` (the sorted 0-based frame ids
+flagged ``is_vid_train_frame``, as MMTracking's video records list them; empty for val) and each
+VID object's ``occluded`` and ``generated`` flags, and an object's ``difficult`` and ``truncated``
+(ints) where its xml has them.
 """
 
 import os
@@ -52,6 +58,7 @@ class XmlObject:
     trackid: str = None
     occluded: bool = False
     generated: bool = False
+    other: tuple = ()  # ((tag, int value), ...) of the optional <difficult>, <truncated>
 
     def xywh(self):
         x1, y1, x2, y2 = self.box
@@ -84,7 +91,11 @@ def _parse_object(obj, path, with_track):
         )
     flags = {k: obj.findtext(k, "0").strip() == "1" for k in ("occluded", "generated")}
     trackid = _text(obj, "trackid", path) if with_track else None
-    return XmlObject(_text(obj, "name", path), box, trackid, **flags)
+    other = tuple((k, _number(obj, k, path, int)) for k in _OPTIONAL if obj.find(k) is not None)
+    return XmlObject(_text(obj, "name", path), box, trackid, other=other, **flags)
+
+
+_OPTIONAL = ("difficult", "truncated")
 
 
 def parse_xml(path, *, with_track=False):
@@ -157,6 +168,10 @@ def read_det_list(path):
     return images
 
 
+def _categories(classes):
+    return [dict(c, encode_name=c["wnid"]) for c in classes]
+
+
 def _report(counts, classes, what):
     empty = [c["name"] for c in classes if counts[c["id"]] == 0]
     print(
@@ -181,7 +196,8 @@ def convert_vid(root, split, lists_dir=None):
     """
     list_path = os.path.join(lists_dir or os.path.join(root, "Lists"), VID_LISTS[split])
     ann_root = require_dir(os.path.join(root, "Annotations", "VID"), "annotation folder")
-    writer, state = CocoVidWriter(IMAGENET_VID_CATEGORIES), {"tracks": 0, "counts": Counter()}
+    writer = CocoVidWriter(_categories(IMAGENET_VID_CATEGORIES))
+    state = {"tracks": 0, "counts": Counter()}
     videos = read_vid_list(list_path)
     for video, (line, num_frames, frames) in progress(videos.items(), f"VID {split}", len(videos)):
         folder = os.path.join(ann_root, video)
@@ -194,7 +210,7 @@ def convert_vid(root, split, lists_dir=None):
 
 
 def _add_video(writer, video, folder, num_frames, train_frames, state):
-    video_id, tracks = writer.add_video(video), {}
+    video_id, tracks = writer.add_video(video, vid_train_frames=sorted(train_frames)), {}
     for frame in range(num_frames):
         width, height, objects = parse_xml(f"{folder}/{frame:06d}.xml", with_track=True)
         image_id = writer.add_image(
@@ -224,35 +240,58 @@ def _add_vid_object(writer, image_id, obj, tracks, state):
         instance_id=tracks[obj.trackid],
         occluded=obj.occluded,
         generated=obj.generated,
+        **dict(obj.other),
     )
 
 
-def convert_det(root, lists_dir=None):
-    """Convert the ImageNet DET images of ``DET_train_30classes.txt`` (still images): objects
-    of the 30 VID synsets keep their class, all others become ``other_categories`` (id 31).
+def convert_det(root, lists_dir=None, *, all_images=False):
+    """Convert the ImageNet DET images of ``DET_train_30classes.txt`` (still images, flagged
+    ``is_vid_train_frame``): objects of the 30 VID synsets keep their class, all others become
+    ``other_categories`` (id 31).
 
     Args:
         root (str): the ILSVRC2015 folder (holding ``Annotations/DET``).
         lists_dir (str or None): folder of the FGFA lists; None: ``<root>/Lists``.
+        all_images (bool): then add every other DET train image (``Annotations/DET/train``,
+            sorted by path) with ``is_vid_train_frame: false``, as MMTracking's json has them.
 
     Returns:
         CocoVidWriter: the filled writer (call ``write``).
     """
     list_path = os.path.join(lists_dir or os.path.join(root, "Lists"), DET_LIST)
     ann_root = require_dir(os.path.join(root, "Annotations", "DET"), "annotation folder")
-    writer, counts = CocoVidWriter(IMAGENET_DET_CATEGORIES), Counter()
+    writer, counts = CocoVidWriter(_categories(IMAGENET_DET_CATEGORIES)), Counter()
     images = read_det_list(list_path)
     for line, image in progress(images, "DET train", len(images)):
         xml = os.path.join(ann_root, f"{image}.xml")
         if not os.path.isfile(xml):
             raise ConverterInputError(list_path, f"annotation {xml} is missing", line)
-        width, height, objects = parse_xml(xml)
-        image_id = writer.add_image(
-            file_name=f"{image}.JPEG", height=height, width=width, is_vid_train_frame=True
-        )
-        for obj in objects:
-            category_id = _CATEGORY_OF_WNID.get(obj.wnid, OTHER_CATEGORY_ID)
-            counts[category_id] += 1
-            writer.add_annotation(image_id=image_id, category_id=category_id, bbox=obj.xywh())
+        _add_det_image(writer, ann_root, image, True, counts)
+    if all_images:
+        others = _unlisted_det_images(ann_root, {image for _, image in images})
+        for image in progress(others, "DET train, unlisted", len(others)):
+            _add_det_image(writer, ann_root, image, False, counts)
     _report(counts, IMAGENET_DET_CATEGORIES, "ImageNet DET")
     return writer
+
+
+def _add_det_image(writer, ann_root, image, listed, counts):
+    width, height, objects = parse_xml(os.path.join(ann_root, f"{image}.xml"))
+    image_id = writer.add_image(
+        file_name=f"{image}.JPEG", height=height, width=width, is_vid_train_frame=listed
+    )
+    for obj in objects:
+        category_id = _CATEGORY_OF_WNID.get(obj.wnid, OTHER_CATEGORY_ID)
+        counts[category_id] += 1
+        writer.add_annotation(
+            image_id=image_id, category_id=category_id, bbox=obj.xywh(), **dict(obj.other)
+        )
+
+
+def _unlisted_det_images(ann_root, listed):
+    """Sorted ``train/...`` paths (without ``.xml``) of the DET train xmls not in ``listed``."""
+    found = []
+    for folder, _, names in os.walk(require_dir(os.path.join(ann_root, "train"), "DET train")):
+        relative = os.path.relpath(folder, ann_root).replace(os.sep, "/")
+        found += [f"{relative}/{n[:-4]}" for n in names if n.endswith(".xml")]
+    return sorted(p for p in found if p not in listed)

@@ -4,11 +4,19 @@ Input: the official layout ``<root>/{train,test}/<SEQ>/{seqinfo.ini, img1/000001
 gt/gt.txt (train only), det/det.txt}``. Sequences without ``seqinfo.ini`` (some of MOT15) take
 their length from ``img1`` and their size from its first image.
 
+Videos keep what ``seqinfo.ini`` holds, with MMTracking's names where it has them: ``fps``
+(``frameRate``), ``width`` (``imWidth``), ``height`` (``imHeight``), plus ``length`` (frames in
+this json) and ``mot_seq_length`` (``seqLength``, the whole sequence: half splits hold part of it).
+
 Ground truth (``gt.txt``: frame, id, x, y, w, h, considered flag, class, visibility) follows
 TrackEval's ``MotChallenge2DBox``: pedestrians (class 1) are category 1; the distractor classes
 (:func:`distractor_classes`) are kept as category 1 with ``ignore: true``, as are rows whose
-considered flag is 0; every other class is dropped. MOT15 has no class/visibility columns (``-1``):
-its rows are pedestrians and carry no ``visibility``. Annotations keep ``visibility``,
+considered flag is 0 (so that evaluation, which reads only the pedestrian category, sees them as
+ignore regions). Rows of every other class (cars, occluders, ...) are kept too, under their
+MOTChallenge class id as category (the json lists all 13 classes, as MMTracking's does); the
+builtin splits load only pedestrians. MOT15 rows are ``frame, id, x, y, w, h, conf, wx, wy, wz``:
+they are pedestrians without ``visibility``, and keep their world coordinates as
+``mot_world_xyz`` where they are given (not ``-1``). Annotations keep ``visibility``,
 ``mot_instance_id`` (the gt id), ``mot_conf`` and ``mot_class_id``; ``instance_id`` is unique in
 the json. MOT17's three copies of each sequence (-DPM, -FRCNN, -SDP) are all kept, as MMTracking
 does.
@@ -27,8 +35,10 @@ import os
 
 import cv2
 
+from d2track.data.datasets.builtin_meta import MOTCHALLENGE_CLASSES
+
 from .cocovid_writer import CocoVidWriter
-from .common import ConverterInputError, read_lines, require_dir, require_file
+from .common import ConverterInputError, read_lines, read_text, require_dir, require_file
 
 __all__ = [
     "SPLITS",
@@ -37,6 +47,7 @@ __all__ = [
     "read_gt",
     "read_det",
     "split_frames",
+    "categories",
     "list_sequences",
     "convert_split",
 ]
@@ -51,13 +62,17 @@ def distractor_classes(benchmark):
 
 
 def read_seqinfo(seq_dir):
-    """Return ``{"length", "width", "height", "ext"}`` of a sequence folder."""
+    """Return ``{"length", "width", "height", "ext"}`` and, when ``seqinfo.ini`` gives it,
+    ``"fps"`` (``frameRate``) of a sequence folder."""
     require_dir(os.path.join(seq_dir, "img1"), "img1 folder")
     ini = os.path.join(seq_dir, "seqinfo.ini")
     if not os.path.isfile(ini):
         return _infer_seqinfo(seq_dir)
     parser = configparser.ConfigParser()
-    parser.read(ini, encoding="utf-8")
+    try:
+        parser.read_string(read_text(ini, "seqinfo.ini"), source=ini)
+    except configparser.Error as e:
+        raise ConverterInputError(ini, f"not a valid ini file ({e.message})") from None
     if "Sequence" not in parser:
         raise ConverterInputError(ini, "no [Sequence] section")
     section = parser["Sequence"]
@@ -66,6 +81,11 @@ def read_seqinfo(seq_dir):
     except (KeyError, ValueError) as e:
         raise ConverterInputError(ini, f"missing or non-integer key {e}") from None
     info["ext"] = section.get("imExt", ".jpg")
+    if section.get("frameRate", "").strip():
+        try:
+            info["fps"] = int(section["frameRate"])
+        except ValueError:
+            raise ConverterInputError(ini, f"frameRate {section['frameRate']!r} is not an integer")
     return info
 
 
@@ -97,12 +117,14 @@ def _numbers(path, number, line, min_cols):
 
 
 def read_gt(path):
-    """Rows of a ``gt.txt`` in file order: dicts with ``frame id x y w h conf cls vis``."""
+    """Rows of a ``gt.txt`` in file order: dicts with ``frame id box conf cls vis`` and ``xyz``
+    (columns 8-10 as floats, MOT15's world coordinates; None if the row is shorter)."""
     rows = []
     for number, line in read_lines(path):
         v = _numbers(path, number, line, 9)
         frame, tid, cls = int(v[0]), int(v[1]), int(v[7])
-        rows.append(dict(frame=frame, id=tid, box=v[2:6], conf=v[6], cls=cls, vis=v[8]))
+        xyz = v[7:10] if len(v) >= 10 else None
+        rows.append(dict(frame=frame, id=tid, box=v[2:6], conf=v[6], cls=cls, vis=v[8], xyz=xyz))
     return rows
 
 
@@ -136,21 +158,30 @@ def list_sequences(input_root, split):
 
 
 def _gt_fields(row, benchmark):
-    """Annotation fields of a gt row, or None when its class is dropped."""
-    cls = 1 if benchmark == "MOT15" and row["cls"] <= 0 else row["cls"]
-    if cls != 1 and cls not in distractor_classes(benchmark):
-        return None
+    """``(category id, annotation fields)`` of a gt row (see the module docstring)."""
+    cls = 1 if benchmark == "MOT15" else row["cls"]  # MOT15's columns 8-10 are world x, y, z
     fields = dict(mot_instance_id=row["id"], mot_conf=row["conf"], mot_class_id=cls)
-    if row["vis"] >= 0 and benchmark != "MOT15":
+    if benchmark == "MOT15":
+        if row["xyz"] is not None and any(v != -1 for v in row["xyz"]):
+            fields["mot_world_xyz"] = row["xyz"]
+    elif row["vis"] >= 0:
         fields["visibility"] = row["vis"]
-    fields["ignore"] = cls != 1 or row["conf"] == 0
-    return fields
+    distractor = cls in distractor_classes(benchmark)
+    fields["ignore"] = distractor or row["conf"] == 0
+    return (1 if distractor else cls), fields
+
+
+def categories():
+    """The 13 MOTChallenge classes as json categories (pedestrian is id 1)."""
+    return [{"id": k, "name": name} for k, name in sorted(MOTCHALLENGE_CLASSES.items())]
 
 
 def _add_sequence(writer, seq_dir, name, split, benchmark, track_ids):
     info = read_seqinfo(seq_dir)
     frames = split_frames(info["length"], split)
-    video_id = writer.add_video(name)
+    video = {"fps": info["fps"]} if "fps" in info else {}
+    video.update(width=info["width"], height=info["height"], length=len(frames))
+    video_id = writer.add_video(name, **video, mot_seq_length=info["length"])
     image_ids = {}
     for frame_id, mot_frame in enumerate(frames):
         image_ids[mot_frame] = writer.add_image(
@@ -164,14 +195,14 @@ def _add_sequence(writer, seq_dir, name, split, benchmark, track_ids):
     if split != "test":
         gt = read_gt(require_file(os.path.join(seq_dir, "gt", "gt.txt"), "gt/gt.txt"))
         for row in sorted(gt, key=lambda r: r["frame"]):
-            fields = _gt_fields(row, benchmark)
-            if fields is None or row["frame"] not in image_ids:
+            if row["frame"] not in image_ids:
                 continue
+            category_id, fields = _gt_fields(row, benchmark)
             key = (video_id, row["id"])
             track_ids.setdefault(key, len(track_ids) + 1)
             writer.add_annotation(
                 image_id=image_ids[row["frame"]],
-                category_id=1,
+                category_id=category_id,
                 bbox=row["box"],
                 instance_id=track_ids[key],
                 **fields,
@@ -197,7 +228,7 @@ def convert_split(input_root, benchmark, split, *, convert_det=False, sequences=
     Returns:
         tuple[CocoVidWriter, dict or None]: the json builder and the detections (see module doc).
     """
-    writer = CocoVidWriter([{"id": 1, "name": "pedestrian"}])
+    writer = CocoVidWriter(categories())
     folder = os.path.join(input_root, "test" if split == "test" else "train")
     names = list_sequences(input_root, split)
     track_ids, dets = {}, {} if convert_det else None

@@ -9,7 +9,9 @@ sorting them by name, the last ``round(val_split * n)`` go to validation.
 
 Output: ``imgs/<SEQ>_<id:06d>/<frame:06d>.jpg`` and ``meta/train_<100 - p>.txt`` /
 ``meta/val_<p>.txt`` (``p = val_split * 100``, MMTracking's ``train_80.txt``/``val_20.txt``), each
-line ``imgs/<...>.jpg <label>`` with labels contiguous from 0 within each list.
+line ``imgs/<...>.jpg <label>`` with labels contiguous from 0 within each list, and, as MMTracking
+does, ``meta/train.txt`` listing every identity (for training on all of them): the lines of the
+train list, then those of the val list with labels following the train labels.
 """
 
 import os
@@ -119,15 +121,16 @@ def _save(path, image):
 
 
 def list_names(val_split):
-    """``(train list, val list)`` file names, e.g. ``train_80.txt``, ``val_20.txt``."""
+    """``(train list, val list, all identities)`` file names, e.g. ``train_80.txt``,
+    ``val_20.txt``, ``train.txt``."""
     val = int(round(val_split * 100))
-    return f"train_{100 - val}.txt", f"val_{val}.txt"
+    return f"train_{100 - val}.txt", f"val_{val}.txt", "train.txt"
 
 
 def write_lists(output, identities, train_keys, val_keys, val_split):
-    """Write both lists atomically; returns their paths."""
+    """Write the three lists atomically; returns their paths."""
     paths = []
-    for keys, name in zip((train_keys, val_keys), list_names(val_split)):
+    for keys, name in zip((train_keys, val_keys, train_keys + val_keys), list_names(val_split)):
         lines = [
             f"{crop_path(key, frame)} {label}\n"
             for label, key in enumerate(keys)

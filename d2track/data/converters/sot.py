@@ -38,7 +38,9 @@ class SotVideo:
     """One sequence: frame file names (relative to the image root), boxes and per-frame flags.
 
     ``boxes[i]`` is ``[x, y, w, h]``, or ``None`` when frame ``i``'s box is unknown;
-    ``flags[name][i]`` is an int flag kept as annotation field ``name``.
+    ``flags[name][i]`` is an int flag kept as annotation field ``name``; ``info`` holds
+    sequence-level source fields kept in the video record (LaSOT's ``nlp``, GOT-10k's
+    ``meta_info``).
     """
 
     name: str
@@ -47,6 +49,7 @@ class SotVideo:
     height: int
     width: int
     flags: dict = field(default_factory=dict)
+    info: dict = field(default_factory=dict)
 
 
 def _parse_values(path, number, line, num_values, allow_nan):
@@ -144,7 +147,7 @@ def _add_annotation(writer, video, index, image_id, video_id):
 
 
 def _add_video(writer, video):
-    video_id = writer.add_video(video.name)
+    video_id = writer.add_video(video.name, **video.info)
     for index, file_name in enumerate(video.frames):
         image_id = writer.add_image(
             file_name=file_name,

@@ -17,7 +17,7 @@ import os
 import re
 import urllib.parse
 
-from .common import ConverterInputError, progress
+from .common import ConverterInputError, progress, read_text
 from .download import download, extract_zip
 
 __all__ = [
@@ -83,9 +83,9 @@ def _sequence_entry(path, index, entry):
 
 def read_vot_description(path):
     """``[(name, annotations_url, color_url)]`` from a VOT ``description.json`` (URLs as given)."""
+    text = read_text(path, "VOT description.json")
     try:
-        with open(path, encoding="utf-8") as f:
-            sequences = json.load(f)["sequences"]
+        sequences = json.loads(text)["sequences"]
     except (OSError, ValueError, KeyError, TypeError) as e:
         raise ConverterInputError(path, f"not a VOT description with 'sequences' ({e})") from None
     if not isinstance(sequences, list) or not sequences:

@@ -2,16 +2,20 @@
 
 ``train`` gives a box and the ``absence``, ``cover`` and ``cut_by_image`` labels for every frame
 (``val``: a box, and those labels where present); ``test`` gives only the first frame's box
-(the other frames get no annotation).
+(the other frames get no annotation). A sequence's ``meta_info.ini`` (``[METAINFO]``: ``url``,
+``begin``, ``end``, ``anno_fps``, ``object_class``, ``motion_class``, ``major_class``,
+``root_class``, ``motion_adverb``, ``resolution``) is kept, values as given, in the video record
+as ``meta_info``.
 """
 
+import configparser
 import os
 import zipfile
 
-from .common import ConverterInputError, read_lines, require_file
+from .common import ConverterInputError, read_lines, read_text, require_file
 from .sot import SotVideo, check_lengths, image_size, list_frames, parse_boxes, parse_flags
 
-__all__ = ["SPLITS", "unzip_all", "read_sequence_list", "read_got10k_video"]
+__all__ = ["SPLITS", "unzip_all", "read_sequence_list", "read_meta_info", "read_got10k_video"]
 
 SPLITS = ("train", "val", "test")
 FLAGS = ("absence", "cover", "cut_by_image")
@@ -37,6 +41,21 @@ def read_sequence_list(split_dir):
     return names
 
 
+def read_meta_info(path):
+    """The ``[METAINFO]`` entries of a ``meta_info.ini`` as ``{key: str}``; None if no file."""
+    if not os.path.isfile(path):
+        return None
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.optionxform = str  # keep the keys as written
+    try:
+        parser.read_string(read_text(path), source=path)
+    except configparser.Error as e:
+        raise ConverterInputError(path, f"not a valid ini file ({e.message})") from None
+    if "METAINFO" not in parser:
+        raise ConverterInputError(path, "no [METAINFO] section")
+    return dict(parser["METAINFO"])
+
+
 def read_got10k_video(split_dir, name, split):
     """One sequence as a :class:`SotVideo` (file names relative to ``split_dir``)."""
     folder = os.path.join(split_dir, name)
@@ -54,6 +73,9 @@ def read_got10k_video(split_dir, name, split):
     elif len(boxes) != 1:
         raise ConverterInputError(gt, f"test split: expected 1 box, got {len(boxes)}")
     video = SotVideo(name, [f"{name}/{f}" for f in frames], boxes, height, width, flags)
+    meta_info = read_meta_info(os.path.join(folder, "meta_info.ini"))
+    if meta_info is not None:
+        video.info["meta_info"] = meta_info
     if split != "test":
         check_lengths(video, gt)
     return video

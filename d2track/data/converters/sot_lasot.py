@@ -1,5 +1,8 @@
 """LaSOT layout: ``<root>/<class>/<class>-<n>/{img/*.jpg, groundtruth.txt, *.txt flags}``.
 
+Per-frame flags ``full_occlusion`` and ``out_of_view`` become annotation fields; the sequence's
+language description ``nlp.txt``, when present, is kept in the video record as ``nlp``.
+
 The test split is the sequences named in a ``testing_set.txt`` file (one per line, as shipped with
 the LaSOT toolkit) or, without one, :data:`TEST_SEQUENCES`; the train split is every other
 sequence found under the root.
@@ -7,7 +10,7 @@ sequence found under the root.
 
 import os
 
-from .common import ConverterInputError, read_lines, require_dir
+from .common import ConverterInputError, read_lines, read_text, require_dir
 from .sot import SotVideo, check_lengths, image_size, list_frames, parse_boxes, parse_flags
 
 __all__ = ["TEST_SEQUENCES", "read_testing_set", "find_sequences", "read_lasot_video"]
@@ -78,4 +81,7 @@ def read_lasot_video(root, cls, name):
         flags={k: parse_flags(os.path.join(folder, f"{k}.txt")) for k in FLAGS},
     )
     check_lengths(video, gt)
+    nlp = os.path.join(folder, "nlp.txt")
+    if os.path.isfile(nlp):
+        video.info["nlp"] = read_text(nlp).strip()
     return video

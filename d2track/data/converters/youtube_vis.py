@@ -12,22 +12,27 @@ given (polygons, compressed or uncompressed RLE), ``area`` (the official mask ar
 the mask when ``areas`` is missing) and ``iscrowd``. ``instance_id`` is 1, 2, ... in order of
 the tracks' first appearance. Categories are the 40 of
 :mod:`~d2track.data.datasets.builtin_meta` (official ids, names checked), all of them even when a
-class has no object in the split. Videos are written in official id order and keep the official
-id as ``ytvis_video_id`` (equal to ``id`` when official ids are 1..N, as they are), needed to
-write result files.
+class has no object in the split, with the other fields of the official record (``supercategory``).
+Videos are written in official id order and keep the official id as ``ytvis_video_id`` (equal to
+``id`` when official ids are 1..N, as they are), needed to write result files, ``width``,
+``height``, ``length`` (number of frames) and every other field of the official record
+(``license``, ``coco_url``, ``flickr_url``, ``date_captured``, ...) except ``file_names``, which
+become the images. The official ``info`` and ``licenses`` are kept at the top level.
 """
 
 import json
 import os
+from dataclasses import dataclass
 
 import pycocotools.mask as mask_util
 
 from d2track.data.datasets.builtin_meta import YTVIS_2019_CATEGORIES, YTVIS_2021_CATEGORIES
 
 from .cocovid_writer import CocoVidWriter
-from .common import ConverterInputError, progress, require_dir, require_file
+from .common import ConverterInputError, progress, read_text, require_dir
 
-__all__ = ["SPLITS", "CATEGORIES", "official_json_path", "read_official", "convert_split"]
+__all__ = ["SPLITS", "CATEGORIES", "OfficialJson", "official_json_path", "read_official"]
+__all__ += ["convert_split"]
 
 SPLITS = ("train", "valid", "test")
 CATEGORIES = {"2019": YTVIS_2019_CATEGORIES, "2021": YTVIS_2021_CATEGORIES}
@@ -40,24 +45,39 @@ def official_json_path(root, version, split):
     return os.path.join(root, split, "instances.json")
 
 
+@dataclass
+class OfficialJson:
+    """An official json, checked: ``videos`` (sorted by id), ``tracks`` (video id -> tracks),
+    ``categories`` (the builtin list, with the official records' other fields) and
+    ``top_level`` (``info`` and ``licenses``, when present)."""
+
+    videos: list
+    tracks: dict
+    categories: list
+    top_level: dict
+
+
 def read_official(path, version):
-    """Load and check an official json; returns ``(videos, tracks by video id)``.
+    """Load and check an official json; returns an :class:`OfficialJson`.
 
     Raises:
         ConverterInputError: naming ``path`` and the offending record.
     """
-    require_file(path, f"YouTube-VIS {version} annotation json")
-    with open(path, encoding="utf-8") as f:
-        try:
-            data = json.load(f)
-        except json.JSONDecodeError as e:
-            raise ConverterInputError(path, f"not valid json: {e}") from None
+    text = read_text(path, f"YouTube-VIS {version} annotation json")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise ConverterInputError(path, f"not valid json: {e.msg}", e.lineno) from None
     if not isinstance(data, dict) or not isinstance(data.get("videos"), list):
         raise ConverterInputError(path, "expected an object with a 'videos' list")
     _check_categories(data.get("categories", []), CATEGORIES[version], path)
     videos = [_check_video(v, k, path) for k, v in enumerate(data["videos"])]
     tracks = _index_tracks(data.get("annotations") or [], videos, version, path)
-    return sorted(videos, key=lambda v: v["id"]), tracks
+    official = {c["id"]: c for c in data.get("categories", [])}
+    # builtin name and id first, then the official record's other fields (supercategory, ...)
+    categories = [{**c, **official.get(c["id"], {}), **c} for c in CATEGORIES[version]]
+    top_level = {k: data[k] for k in ("info", "licenses") if k in data}
+    return OfficialJson(sorted(videos, key=lambda v: v["id"]), tracks, categories, top_level)
 
 
 def _index_tracks(records, videos, version, path):
@@ -150,13 +170,13 @@ def _is_box(box):
 def convert_split(root, version, split, json_path):
     """Convert one split; returns the writer's summary."""
     official = official_json_path(root, version, split)
-    videos, tracks = read_official(official, version)
+    data = read_official(official, version)
     image_root = require_dir(os.path.join(root, split, "JPEGImages"), "JPEGImages folder")
-    writer = CocoVidWriter(CATEGORIES[version])
+    writer = CocoVidWriter(data.categories, **data.top_level)
     instance_ids = {}
-    for video in progress(videos, desc=f"youtube_vis_{version}_{split}"):
+    for video in progress(data.videos, desc=f"youtube_vis_{version}_{split}"):
         _check_frames(image_root, video, official)
-        _add_video(writer, video, tracks[video["id"]], instance_ids)
+        _add_video(writer, video, data.tracks[video["id"]], instance_ids)
     return writer.write(json_path)
 
 
@@ -170,9 +190,9 @@ def _check_frames(image_root, video, official):
 def _add_video(writer, video, tracks, instance_ids):
     name = os.path.dirname(video["file_names"][0])
     size = {"width": video["width"], "height": video["height"]}
-    video_id = writer.add_video(
-        name, ytvis_video_id=video["id"], length=len(video["file_names"]), **size
-    )
+    other = {k: v for k, v in video.items() if k not in ("id", "file_names", "name")}
+    other.update(ytvis_video_id=video["id"], length=len(video["file_names"]), **size)
+    video_id = writer.add_video(name, **other)
     for frame, file_name in enumerate(video["file_names"]):
         image_id = writer.add_image(file_name=file_name, video_id=video_id, frame_id=frame, **size)
         for track in tracks:

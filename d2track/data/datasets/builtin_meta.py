@@ -7,7 +7,8 @@ order; :func:`get_builtin_metadata` turns one into Detectron2 metadata (``thing_
 - ImageNet VID: 30 classes, ids 1..30, in the order of their WordNet ids below. ImageNet DET
   (``imagenet_det_30plus1cls.json``) adds id 31 for every other DET class.
 - MOTChallenge: ``pedestrian`` (id 1) is the class tracked and evaluated; ``prepare_mot.py`` writes
-  distractor classes (:data:`MOTCHALLENGE_CLASSES`) as ignored pedestrians and drops the others.
+  distractor classes (:data:`MOTCHALLENGE_CLASSES`) as ignored pedestrians and the others under
+  their class ids, which the builtin splits do not load.
 - CrowdHuman: one class, id 1 (named ``pedestrian`` in MMTracking's json, ``person`` here).
 - SOT (LaSOT, UAV123, TrackingNet, OTB100, GOT-10k, VOT2018): one class, id 0.
 - YouTube-VIS 2019 and 2021: 40 classes each, ids 1..40 in the official order.

@@ -3,9 +3,11 @@
 CocoVID is COCO plus ``videos``, per image ``video_id`` and ``frame_id`` (0-based, contiguous per
 video) and per annotation ``instance_id`` (track identity). Optional fields kept when present:
 image ``is_vid_train_frame``; annotation ``iscrowd``, ``ignore``, ``visibility``, ``segmentation``.
-Images without ``video_id`` (ImageNet DET, CrowdHuman, COCO) become one-frame videos, so image
-and video sets share one dict layout. :func:`~.video_index.build_video_index` gives the
-per-video view (frames in order, tracks) that frame samplers and video samplers need.
+Images without ``video_id`` (ImageNet DET, CrowdHuman, COCO: jsons without ``videos``) become
+one-frame videos, so image and video sets share one dict layout; in a json with videos, an image
+without ``video_id`` is an error (see :mod:`.cocovid_checks`).
+:func:`~.video_index.build_video_index` gives the per-video view (frames in order, tracks) that
+frame samplers and video samplers need.
 """
 
 import contextlib
@@ -23,6 +25,7 @@ from detectron2.utils.file_io import PathManager
 from fvcore.common.timer import Timer
 
 from .cocovid_checks import CocoVidFormatError, check_cocovid
+from .utf8 import Utf8DecodeError, decode_utf8
 from .video_index import VideoIndex, build_video_index  # noqa: F401  (re-exported)
 
 __all__ = [
@@ -100,11 +103,14 @@ def _gc_paused():
 def _read_json(json_file):
     if not PathManager.exists(json_file):
         raise FileNotFoundError(f"CocoVID json {json_file} does not exist")
-    with PathManager.open(json_file, "r") as f:
-        try:
-            return json.load(f)
-        except json.JSONDecodeError as e:
-            raise CocoVidFormatError(f"{json_file}: not valid json: {e}") from e
+    with PathManager.open(json_file, "rb") as f:
+        data = f.read()
+    try:
+        return json.loads(decode_utf8(data, json_file))
+    except Utf8DecodeError as e:
+        raise CocoVidFormatError(str(e)) from None
+    except json.JSONDecodeError as e:
+        raise CocoVidFormatError(f"{json_file}: not valid json: {e}") from e
 
 
 def _category_map(categories, meta, json_file):

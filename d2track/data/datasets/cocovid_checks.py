@@ -9,8 +9,14 @@ image sets have no videos, test splits no annotations); per image ``id``, ``file
 ``height``, ``width`` and, with a ``video_id``, ``frame_id`` (0-based and contiguous per video);
 per annotation ``id``, ``image_id``, ``category_id``, ``bbox`` (``[x, y, w, h]`` with
 ``w, h >= 0``, or the 8 corners of a VOT quadrilateral) and, in a video, ``instance_id``.
+
+A json whose ``videos`` list is not empty is a video set: every image needs a ``video_id`` (an
+image without one would silently become a one-frame video of its own, splitting its video).
+Image sets (ImageNet DET, CrowdHuman, COCO) have no ``videos``, or an empty list. A track whose
+category changes from frame to frame is allowed but logged as a warning naming video and instance.
 """
 
+import logging
 import math
 from collections import defaultdict
 from dataclasses import dataclass
@@ -18,6 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = ["CocoVidFormatError", "CocoVidTables", "check_cocovid", "MAX_REPORTED"]
+
+logger = logging.getLogger(__name__)
 
 MAX_REPORTED = 20
 _REQUIRED = {
@@ -39,7 +47,8 @@ class CocoVidTables:
     Attributes:
         categories, videos, images (dict[int, tuple[int, dict]]): the json records by id.
         frames (dict[int, list[int]]): video id -> image ids in frame order (frame 0 first).
-        singles (list[int]): sorted ids of the images without ``video_id`` (one-frame videos).
+        singles (list[int]): sorted ids of the images without ``video_id`` (one-frame videos;
+            only in jsons without videos).
         anns_by_image (dict[int, list[dict]]): image id -> its annotations, in json order.
         max_instance_id (int): largest ``instance_id`` in the json, -1 if none.
     """
@@ -98,6 +107,7 @@ def check_cocovid(data, json_file):
     frames, singles = _check_images(tables["images"], tables["videos"], problems)
     anns_by_image, max_instance_id = _check_annotations(tables, problems)
     problems.raise_if_any()
+    _warn_category_changes(frames, tables["videos"], anns_by_image, json_file)
     return CocoVidTables(
         categories=tables["categories"],
         videos=tables["videos"],
@@ -151,6 +161,9 @@ def _check_images(images, videos, problems):
                 problems.add(label, key, f"{image[key]!r} is not a positive number")
         if "video_id" not in image:
             singles.append(image_id)
+            if videos:
+                message = f"missing key (file_name {image['file_name']!r}; the json has videos)"
+                problems.add(label, "video_id", message)
         elif image["video_id"] not in videos:
             problems.add(label, "video_id", f"{image['video_id']!r} is not in videos")
         elif "frame_id" not in image:
@@ -160,6 +173,9 @@ def _check_images(images, videos, problems):
             problems.add(label, "frame_id", f"{image['frame_id']!r} repeats images[{other}]")
         else:
             by_video[image["video_id"]][image["frame_id"]] = image_id
+    if videos and images and len(singles) == len(images):
+        message = f"none of the {len(images)} images has one, but the json has {len(videos)} videos"
+        problems.items.insert(0, f"<top level>: video_id: {message}")
     frames = {v: _check_frames(v, videos[v], by_video[v], problems) for v in sorted(by_video)}
     return frames, sorted(singles)
 
@@ -231,6 +247,36 @@ def _check_identity(ann, image, label, problems):
         problems.add(label, "instance_id", f"{ann['instance_id']!r} is not an integer")
         return None
     return ann["instance_id"]
+
+
+def _warn_category_changes(frames, videos, anns_by_image, json_file):
+    """Log one warning listing the tracks (video, instance) whose category changes."""
+    first, changes = {}, {}  # (video id, instance id) -> (category id, image id)
+    for video_id, image_ids in frames.items():
+        for image_id in image_ids:
+            for ann in anns_by_image.get(image_id, ()):
+                key, value = (video_id, ann["instance_id"]), (ann["category_id"], image_id)
+                seen = first.setdefault(key, value)
+                if seen[0] != value[0] and key not in changes:
+                    changes[key] = (key, seen, value)
+    changes = list(changes.values())
+    if not changes:
+        return
+    lines = [_category_change(videos, *change) for change in changes[:MAX_REPORTED]]
+    more = len(changes) - len(lines)
+    logger.warning(
+        f"{json_file}: {len(changes)} track(s) change category:\n  "
+        + "\n  ".join(lines + ([f"... and {more} more"] if more else []))
+    )
+
+
+def _category_change(videos, key, seen, value):
+    video = videos[key[0]][1]
+    name = f" ({video['name']})" if "name" in video else ""
+    return (
+        f"video {key[0]}{name}: instance_id {key[1]}: category_id {seen[0]} (image {seen[1]})"
+        f" -> {value[0]} (image {value[1]})"
+    )
 
 
 def _check_bboxes(entries, problems):

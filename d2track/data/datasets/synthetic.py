@@ -20,7 +20,6 @@ import json
 import logging
 import os
 import shutil
-import tempfile
 
 import cv2
 import numpy as np
@@ -29,6 +28,7 @@ from tqdm import tqdm
 from d2track.utils.file_io import atomic_open
 
 from .root import datasets_root
+from .staging import make_staging_dir
 from .synthetic_render import encode_mask, mask_box, visible_mask
 from .synthetic_scene import render_frame, sample_scene
 from .synthetic_tasks import (
@@ -146,7 +146,7 @@ def write_synthetic_videos(params, out_dir, *, progress=False):
     info = {"description": "d2track synthetic videos", "version": FORMAT_VERSION}
     info["params"] = dataclasses.asdict(params)
     with atomic_open(json_file, "w", encoding="utf-8") as f:
-        json.dump(builder.to_dict(info), f, separators=(",", ":"))
+        json.dump(builder.to_dict(info), f, separators=(",", ":"), allow_nan=False)
     return json_file, image_root
 
 
@@ -159,9 +159,10 @@ def ensure_synthetic_videos(task, split, root=None, *, progress=False, **overrid
 
     The dataset goes to ``<root>/<task>_<split>_<hash of params>/`` (``root`` defaults to
     ``$DETECTRON2_DATASETS/synthetic_videos``). It is written to a hidden temporary folder that is
-    renamed into place only when complete, so a crash never leaves a dataset that looks complete
-    (a killed process may leave a hidden ``.*.tmp`` folder, safe to delete), and of processes that
-    race, the first rename wins and the others discard their identical copies.
+    renamed into place only when complete, so a crash never leaves a dataset that looks complete,
+    and of processes that race, the first rename wins and the others discard their identical
+    copies. A killed process leaves its hidden ``.<folder>.<host>.<pid>.*.tmp`` folder behind;
+    the next generation removes it once that process is gone (see :mod:`.staging`).
 
     Args:
         task (str): ``vid``, ``mot``, ``sot`` or ``vis``.
@@ -180,8 +181,7 @@ def ensure_synthetic_videos(task, split, root=None, *, progress=False, **overrid
     if os.path.isfile(paths[0]):
         return paths
     logger.info(f"Generating synthetic {task} {split} videos into {folder}")
-    os.makedirs(root, exist_ok=True)
-    tmp = tempfile.mkdtemp(prefix=f".{os.path.basename(folder)}.", suffix=".tmp", dir=root)
+    tmp = make_staging_dir(root, os.path.basename(folder))
     try:
         write_synthetic_videos(params, tmp, progress=progress)
         os.chmod(tmp, 0o755)  # mkdtemp's folder is private

@@ -19,7 +19,6 @@ renamed into place when complete.
 import hashlib
 import os
 import shutil
-import tempfile
 from collections import defaultdict
 from functools import partial
 
@@ -28,6 +27,7 @@ from detectron2.data import DatasetCatalog, MetadataCatalog
 from detectron2.structures import BoxMode
 
 from ..datasets.root import datasets_root
+from ..datasets.staging import make_staging_dir
 from .dataset import load_reid_list
 
 __all__ = ["MOT_REID_SPLITS", "ensure_synthetic_reid", "register_all_reid"]
@@ -86,7 +86,7 @@ def ensure_synthetic_reid(split, root=None, **overrides):
     paths = (os.path.join(folder, "meta", "list.txt"), folder)
     if os.path.isfile(paths[0]):
         return paths
-    tmp = tempfile.mkdtemp(prefix=f".{os.path.basename(folder)}.", suffix=".tmp", dir=root)
+    tmp = make_staging_dir(root, os.path.basename(folder))
     try:
         _write_crops(load_cocovid_json(json_file, frames_root), tmp)
         os.chmod(tmp, 0o755)  # mkdtemp's folder is private

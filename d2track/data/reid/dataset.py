@@ -11,6 +11,8 @@ from functools import partial
 
 from detectron2.data import DatasetCatalog, MetadataCatalog
 
+from ..datasets.utf8 import Utf8DecodeError, utf8_error_message
+
 __all__ = ["load_reid_list", "register_reid_list"]
 
 
@@ -30,15 +32,17 @@ def load_reid_list(list_file, image_root):
 
     Raises:
         FileNotFoundError: the list or its first image is missing.
-        ValueError: a malformed line, as ``<list_file>:<line number>: ...``.
+        ValueError: a malformed line (or bytes that are not UTF-8), as
+            ``<list_file>:<line number>: ...``.
     """
     if not os.path.isfile(list_file):
         raise FileNotFoundError(
             f"ReID list {list_file} not found (datasets/prepare_mot_reid.py writes it)"
         )
     dicts = []
-    with open(list_file, encoding="utf-8") as f:
-        for line_number, line in enumerate(f, start=1):
+    with open(list_file, "rb") as f:  # decoded line by line, so that an error names its line
+        for line_number, raw in enumerate(f, start=1):
+            line = _decode(raw, list_file, line_number)
             if not line.strip():
                 continue
             path, label = _parse_line(line, f"{list_file}:{line_number}")
@@ -54,6 +58,13 @@ def load_reid_list(list_file, image_root):
             f"{list_file}: image {dicts[0]['file_name']} not found (wrong image_root?)"
         )
     return dicts
+
+
+def _decode(raw, list_file, line_number):
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise Utf8DecodeError(list_file, *utf8_error_message(raw, e, line_number)) from None
 
 
 def _parse_line(line, where):

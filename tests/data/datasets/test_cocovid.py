@@ -282,3 +282,39 @@ def test_metadata_category_missing_from_json_is_an_error(tmp_path, dataset_name)
     register_cocovid_instances(dataset_name, meta, _write(tmp_path, VIDEOS), str(tmp_path))
     with pytest.raises(CocoVidFormatError, match=r"ann.json: categories: id\(s\) \[0\]"):
         DatasetCatalog.get(dataset_name)
+
+
+def test_image_without_video_id_in_a_video_json_is_an_error_naming_it(tmp_path):
+    def edit(data):
+        del data["images"][2]["video_id"], data["images"][2]["frame_id"]
+
+    message = _broken(tmp_path, edit)
+    assert "images[2] (id=101): video_id: missing key (file_name 'v10/1.jpg'" in message
+
+
+def test_video_json_whose_images_all_lack_video_id_is_an_error(tmp_path):
+    def edit(data):
+        for image in data["images"]:
+            del image["video_id"], image["frame_id"]
+        for ann in data["annotations"]:
+            del ann["instance_id"]
+
+    message = _broken(tmp_path, edit)
+    assert (
+        "<top level>: video_id: none of the 5 images has one, but the json has 2 videos" in message
+    )
+    # an image set (empty or no videos list) still loads as one-frame videos
+    data = copy.deepcopy(IMAGES)
+    data["videos"] = []
+    assert len(load_cocovid_json(_write(tmp_path, data), str(tmp_path))) == 2
+
+
+def test_track_changing_category_is_a_warning_naming_video_and_instance(tmp_path, caplog):
+    data = copy.deepcopy(VIDEOS)
+    data["annotations"][1]["category_id"] = 1  # instance 7: person in image 100, car in 101
+    path = _write(tmp_path, data)
+    with caplog.at_level(logging.WARNING, logger="d2track.data.datasets.cocovid_checks"):
+        dicts = load_cocovid_json(path, str(tmp_path))
+    assert len(dicts) == 5
+    assert f"{path}: 1 track(s) change category" in caplog.text
+    assert "video 10 (a): instance_id 7: category_id 3 (image 100) -> 1 (image 101)" in caplog.text
