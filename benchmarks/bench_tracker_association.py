@@ -22,7 +22,6 @@ detections, given as BoxMOT's ``(N, 6)`` numpy rows.
 """
 
 import argparse
-import json
 import os
 import platform
 import statistics
@@ -37,6 +36,7 @@ from tabulate import tabulate
 
 from d2track.tracking.byte_tracker import ByteTracker
 from d2track.tracking.sort_tracker import SORTTracker
+from d2track.utils.file_io import dump_json
 
 OUT = Path("benchmarks/results/tracker_association.json")
 TRACKERS = {"ByteTracker": ByteTracker, "SORTTracker": SORTTracker}
@@ -181,9 +181,7 @@ def main():
         warmup=args.warmup,
         repeats=args.repeats,
     )
-    os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
-    with open(args.output, "w") as f:
-        json.dump(dict(machine=machine, results=results), f, indent=2)
+    dump_json(dict(machine=machine, results=results), args.output)
     print(f"machine: {machine}\nwrote {args.output}")
 
 

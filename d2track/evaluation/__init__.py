@@ -5,14 +5,15 @@ evaluator                      numbers equal
 =============================  ============================================================
 :class:`VIDEvaluator`          pycocotools bbox AP with MMDetection 2's maxDets (MMTracking VID)
 :class:`MOTEvaluator`          TrackEval (HOTA, CLEAR, Identity; py-motmetrics convention option)
-:class:`SOTEvaluator`          MMTracking ``eval_sot_ope`` (LaSOT toolkit protocol option)
-:class:`VOTEvaluator`          MMTracking ``eval_sot_eao`` / accuracy-robustness (VOT toolkit)
+:class:`SOTEvaluator`          MMTracking 0.14 ``eval_sot_ope``, float32 (LaSOT toolkit option)
+:class:`VOTEvaluator`          MMTracking ``eval_sot_eao`` / A-R on vot-toolkit 0.5.3 overlaps
 :class:`VISEvaluator`          the official YouTube-VIS API (cocoapi fork)
 :class:`ReIDEvaluator`         MMTracking ``ReIDDataset.evaluate`` (mAP, CMC)
 =============================  ============================================================
 
 Result files on disk are scored by the ``evaluate_*_files`` functions, behind
-``tools/evaluate_results.py``.
+``tools/evaluate_results.py``. A metric the data cannot define is NaN, ``null`` in JSON files,
+with its reason in the evaluator's ``undefined_reasons`` (:mod:`d2track.evaluation.undefined`).
 """
 
 from .build import EVALUATORS, build_video_evaluator

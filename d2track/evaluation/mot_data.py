@@ -56,6 +56,7 @@ from scipy.optimize import linear_sum_assignment
 from d2track.data.converters.common import (
     ConverterInputError,
     read_lines,
+    read_text,
     require_dir,
     require_file,
 )
@@ -302,8 +303,7 @@ def read_seqinfo(path):
         ConverterInputError: naming the file and the missing or invalid key.
     """
     parser = configparser.ConfigParser()
-    with open(require_file(path), encoding="utf-8") as f:
-        text = f.read()
+    text = read_text(path)  # a byte that is not UTF-8 raises naming the file and line
     try:
         parser.read_string(text, source=str(path))
     except configparser.Error as e:

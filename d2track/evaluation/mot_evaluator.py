@@ -29,7 +29,7 @@ from .mot_data import MOTSequence, preprocess_sequence, write_mot_txt
 from .mot_metrics import evaluate_mot
 from .video_evaluator import VideoEvaluator
 
-__all__ = ["MOTEvaluator", "gt_rows_from_dicts", "to_percent"]
+__all__ = ["MOTEvaluator", "gt_rows_from_dicts", "mot_undefined_reasons", "to_percent"]
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +43,22 @@ def to_percent(metrics):
         k: 100.0 * v if isinstance(v, float) and k not in _NOT_RATES else v
         for k, v in metrics.items()
     }
+
+
+def mot_undefined_reasons(metrics):
+    """Why each non-finite metric is undefined: ``{metric: reason}``.
+
+    Only ``convention="motmetrics"`` gives them: py-motmetrics divides 0/0 into NaN (e.g. no
+    ground truth and no prediction, or MOTP without a match) and x/0 into an infinity (MOTA
+    without ground truth but with false positives); TrackEval's rates are 0 instead.
+    """
+    reasons = {}
+    for name, value in metrics.items():
+        if isinstance(value, float) and value != value:
+            reasons[name] = "0/0 under convention='motmetrics' (no ground truth or no match)"
+        elif isinstance(value, float) and abs(value) == float("inf"):
+            reasons[name] = "x/0 under convention='motmetrics' (no ground truth)"
+    return reasons
 
 
 def _xywh(ann):
@@ -188,7 +204,9 @@ class MOTEvaluator(VideoEvaluator):
         results = evaluate_mot(data, metrics=self.metrics, convention=self.convention)
         if self.output_dir:
             dump_json(results, os.path.join(self.output_dir, "mot_metrics.json"))
-        return {self.task: to_percent(results["combined"])}
+        combined = to_percent(results["combined"])
+        self.undefined_reasons = {self.task: mot_undefined_reasons(combined)}
+        return {self.task: combined}
 
     def _results_dir(self):
         return os.path.join(self.output_dir, "mot_results")

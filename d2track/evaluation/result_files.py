@@ -37,9 +37,11 @@ import numpy as np
 from d2track.data.converters.common import (
     ConverterInputError,
     read_lines,
+    read_text,
     require_dir,
     require_file,
 )
+from d2track.data.datasets.utf8 import utf8_error_message
 
 from . import vid_evaluator
 from .mot_data import BENCHMARKS, load_trackeval_layout, preprocess_sequence
@@ -222,8 +224,7 @@ def _first_image(folder):
 
 def _read_image_sizes(path):
     try:
-        with open(require_file(path, "image sizes file"), encoding="utf-8") as f:
-            sizes = json.load(f)
+        sizes = json.loads(read_text(path, "image sizes file"))
     except json.JSONDecodeError as e:
         raise ConverterInputError(path, f"invalid json: {e.msg}", e.lineno) from None
     if not isinstance(sizes, dict):
@@ -354,15 +355,22 @@ def evaluate_vot_files(gt_dir, results_dir, *, dataset="vot2018", image_sizes_pa
 # VIS
 
 
+def _decode_member(data, source):
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line, message = utf8_error_message(data, e)
+        raise ConverterInputError(source, message, line) from None
+
+
 def _load_json(path, member=None):
     """Parse a json file, or ``member`` of a zip; errors name ``path[!member]:line``."""
     source = path if member is None else f"{path}!{member}"
     try:
         if member is None:
-            with open(require_file(path, "json file"), encoding="utf-8") as f:
-                return json.load(f), source
+            return json.loads(read_text(path, "json file")), source
         with zipfile.ZipFile(path) as archive:
-            return json.loads(archive.read(member).decode("utf-8")), source
+            return json.loads(_decode_member(archive.read(member), source)), source
     except json.JSONDecodeError as e:
         raise ConverterInputError(source, f"invalid json: {e.msg}", e.lineno) from None
     except UnicodeDecodeError as e:

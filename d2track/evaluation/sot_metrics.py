@@ -1,6 +1,6 @@
 """One-pass evaluation (OPE) of single object tracking: success AUC, precision, norm. precision.
 
-Matches MMTracking 0.x ``eval_sot_ope`` (open-mmlab/mmtracking,
+Matches MMTracking 0.14 ``eval_sot_ope`` with mmdet 2.x ``bbox_overlaps`` (open-mmlab/mmtracking,
 ``mmtrack/core/evaluation/eval_sot_ope.py``, called from ``BaseSOTDataset.evaluate``) with
 ``protocol="mmtracking"``, and the official LaSOT toolkit (HengLan/LaSOT_Evaluation_Toolkit,
 ``utils/calc_seq_err_robust.m`` + ``utils/eval_tracker.m``) with ``protocol="lasot"``.
@@ -10,7 +10,15 @@ Conventions (both protocols):
       ``calcRectInt`` pixel convention (right = x + w - 1, intersection ``+ 1``) gives the same
       intersection, and its centre ``x + (w - 1) / 2`` gives the same centre *difference*, so
       both protocols share the IoU and centre-error formulas.
-    * IoU: ``inter / max(union, 1e-6)`` (mmdet ``bbox_overlaps``).
+    * IoU: ``inter / max(union, 1e-6)`` (mmdet 2.x ``bbox_overlaps``, no ``+1``).
+    * Number type: ``protocol="mmtracking"`` computes in float32, as MMTracking 0.14 does:
+      its ``BaseSOTDataset.loadtxt`` reads boxes as float32 and adds ``x + w`` in float32, its
+      trackers return float32 corners, mmdet's ``bbox_overlaps`` casts to float32, and the
+      centres ``0.5 * (x1 + x2)``, their distance and the normalised centres (divided by
+      ``(x2 - x1) + 1e-16``) stay float32; only the comparisons with the float64 thresholds
+      are float64. An IoU of exactly 0.3 is then a hit at the threshold 0.30000000000000004
+      (float32(0.3) is larger), which it is not in float64. ``protocol="lasot"`` computes in
+      float64, as the MATLAB toolkit does.
     * Success curve: fraction of frames with IoU ``>`` t for t in ``np.arange(0, 1.05, 0.05)``
       (21 thresholds); success = AUC = mean of the curve.
     * Precision curve: fraction of frames with centre error ``<=`` t for t = 0..50 px (51
@@ -31,8 +39,8 @@ Conventions (both protocols):
     * Non-finite predicted boxes count as misses (their IoU and error comparisons are False).
 
 Differences of ``protocol="lasot"`` from ``"mmtracking"``:
-    * Ground truth is valid when all of x, y, w, h are > 0 (MMTracking: ``w > 0 and h > 0`` for
-      IoU, and a centre with positive coordinates for precision).
+    * Ground truth is valid when all of x, y, w, h are > 0 (MMTracking: ``x2 > x1 and y2 > y1``
+      in float32 for IoU, and a centre with positive coordinates for precision).
     * The first frame's prediction is replaced by the ground truth.
     * From the second frame on, a prediction with a NaN, ``w <= 0`` or ``h <= 0`` is replaced by
       the previous (already repaired) prediction when the ground truth of that frame is
@@ -68,11 +76,9 @@ def _check_protocol(protocol: str) -> None:
         raise ValueError(f"protocol must be one of {_PROTOCOLS}, got {protocol!r}")
 
 
-def _gt_valid(gt: np.ndarray, protocol: str) -> np.ndarray:
+def _lasot_gt_valid(gt: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore"):
-        if protocol == "lasot":
-            return np.all(gt > 0, axis=1)
-        return (gt[:, 2] > 0) & (gt[:, 3] > 0)
+        return np.all(gt > 0, axis=1)
 
 
 def success_overlaps(pred, gt, *, protocol: str = "mmtracking") -> np.ndarray:
@@ -84,9 +90,12 @@ def success_overlaps(pred, gt, *, protocol: str = "mmtracking") -> np.ndarray:
         protocol: ``"mmtracking"`` or ``"lasot"``; decides which ground truth is valid.
 
     Returns:
-        (T,) float64 IoU; -1 where the ground truth is invalid.
+        (T,) float64 IoU (computed in float32 for ``"mmtracking"``); -1 where the ground truth
+        is invalid.
     """
     _check_protocol(protocol)
+    if protocol == "mmtracking":
+        return _mmtracking_overlaps(_corners32(pred), _corners32(gt))
     pred = np.asarray(pred, dtype=np.float64).reshape(-1, 4)
     gt = np.asarray(gt, dtype=np.float64).reshape(-1, 4)
     with np.errstate(invalid="ignore"):
@@ -95,7 +104,39 @@ def success_overlaps(pred, gt, *, protocol: str = "mmtracking") -> np.ndarray:
         inter = np.prod(np.maximum(hi - lo, 0.0), axis=1)
         union = pred[:, 2] * pred[:, 3] + gt[:, 2] * gt[:, 3] - inter
         iou = inter / np.maximum(union, 1e-6)
-    return np.where(_gt_valid(gt, protocol), iou, -1.0)
+    return np.where(_lasot_gt_valid(gt), iou, -1.0)
+
+
+def _corners32(boxes) -> np.ndarray:
+    """(T, 4) float32 ``(x1, y1, x2, y2)``: float32 ``(x, y, w, h)``, then ``x + w`` in float32."""
+    b = np.asarray(boxes, dtype=np.float64).reshape(-1, 4).astype(np.float32)
+    with np.errstate(over="ignore", invalid="ignore"):
+        return np.concatenate([b[:, :2], b[:, :2] + b[:, 2:]], axis=1)
+
+
+def _mmtracking_overlaps(p: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """IoU of float32 corners as mmdet's ``bbox_overlaps``; -1 unless x2 > x1 and y2 > y1."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        wh = np.maximum(np.minimum(p[:, 2:], g[:, 2:]) - np.maximum(p[:, :2], g[:, :2]), 0)
+        inter = wh[:, 0] * wh[:, 1]
+        area_p = (p[:, 2] - p[:, 0]) * (p[:, 3] - p[:, 1])
+        area_g = (g[:, 2] - g[:, 0]) * (g[:, 3] - g[:, 1])
+        iou = inter / np.maximum(area_g + area_p - inter, np.float32(1e-6))
+        valid = (g[:, 2] > g[:, 0]) & (g[:, 3] > g[:, 1])
+    return np.where(valid, iou.astype(np.float64), -1.0)
+
+
+def _mmtracking_center_errors(p: np.ndarray, g: np.ndarray, normalized: bool) -> np.ndarray:
+    """Centre distances of float32 corners, in float32 as MMTracking; -1 where invalid."""
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        c_p = np.float32(0.5) * (p[:, 2:] + p[:, :2])
+        c_g = np.float32(0.5) * (g[:, 2:] + g[:, :2])
+        if normalized:
+            scale = (g[:, 2:] - g[:, :2]) + np.float32(1e-16)
+            c_p, c_g = c_p / scale, c_g / scale
+        dist = np.sqrt(np.sum((c_g - c_p) ** 2, axis=1))
+        valid = np.all(c_g > 0, axis=1)
+    return np.where(valid, dist.astype(np.float64), -1.0)
 
 
 def center_errors(
@@ -112,23 +153,21 @@ def center_errors(
             has positive coordinates) or ``"lasot"`` (valid when all of x, y, w, h are > 0).
 
     Returns:
-        (T,) float64 distances; -1 where the ground truth is invalid.
+        (T,) float64 distances (computed in float32 for ``"mmtracking"``); -1 where the ground
+        truth is invalid.
     """
     _check_protocol(protocol)
+    if protocol == "mmtracking":
+        return _mmtracking_center_errors(_corners32(pred), _corners32(gt), normalized)
     pred = np.asarray(pred, dtype=np.float64).reshape(-1, 4)
     gt = np.asarray(gt, dtype=np.float64).reshape(-1, 4)
     with np.errstate(invalid="ignore", divide="ignore"):
         c_pred = pred[:, :2] + 0.5 * pred[:, 2:]
         c_gt = gt[:, :2] + 0.5 * gt[:, 2:]
         if normalized:
-            scale = gt[:, 2:] + (1e-16 if protocol == "mmtracking" else 0.0)
-            c_pred, c_gt = c_pred / scale, c_gt / scale
+            c_pred, c_gt = c_pred / gt[:, 2:], c_gt / gt[:, 2:]
         dist = np.sqrt(np.sum((c_pred - c_gt) ** 2, axis=1))
-        if protocol == "lasot":
-            valid = _gt_valid(gt, protocol)
-        else:
-            valid = np.all(c_gt > 0, axis=1)
-    return np.where(valid, dist, -1.0)
+    return np.where(_lasot_gt_valid(gt), dist, -1.0)
 
 
 def _lasot_repair(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:

@@ -18,7 +18,8 @@ Conventions:
       ``COCOEvaluator`` numbers (all six at 100).
     * Values are percentages (Detectron2's convention), not MMDetection's fractions rounded to 3
       decimals; no rounding. A metric without any ground truth (e.g. ``bbox_mAP_s`` when no box is
-      small) is NaN, as in Detectron2 (MMDetection reports -1.0).
+      small) is NaN, as in Detectron2 (MMDetection reports -1.0); the evaluator records why in
+      ``undefined_reasons`` (:func:`vid_undefined_reasons`) and JSON files hold ``null``.
     * Ground truth: the dataset dicts of every frame of the evaluated videos, also frames without
       prediction. Boxes are converted from their ``bbox_mode`` to XYWH; ``area`` is the
       annotation's ``area`` when present, else the box area (what CocoVID converters write).
@@ -57,7 +58,7 @@ __all__ = [
     "MMDET_MAX_DETS",
     "DETECTRON2_MAX_DETS",
 ]
-__all__ += ["VID_METRICS"]
+__all__ += ["VID_METRICS", "vid_undefined_reasons"]
 
 logger = logging.getLogger(__name__)
 
@@ -158,7 +159,9 @@ class VIDEvaluator(VideoEvaluator):
         if not detections:
             logger.warning(f"VIDEvaluator on {self.dataset_name}: no detections; every AP is 0")
         coco_eval = run_coco_eval(gt, detections, self.max_dets)
-        return {self.task: coco_eval_metrics(coco_eval, gt, per_category=self.per_category)}
+        results = coco_eval_metrics(coco_eval, gt, per_category=self.per_category)
+        self.undefined_reasons = {self.task: vid_undefined_reasons(results)}
+        return {self.task: results}
 
     def _frames(self, records):
         """Return [(dataset dict, record or None)] of every frame of the evaluated videos."""
@@ -307,6 +310,27 @@ def coco_eval_metrics(coco_eval, gt, *, per_category=False):
     if per_category:
         results.update(_per_category_ap(coco_eval, gt))
     return results
+
+
+_UNDEFINED_VID = {
+    "bbox_mAP_s": "no small ground-truth box (area < 32^2) in the evaluated frames",
+    "bbox_mAP_m": "no medium ground-truth box (32^2 <= area < 96^2) in the evaluated frames",
+    "bbox_mAP_l": "no large ground-truth box (area >= 96^2) in the evaluated frames",
+}
+
+
+def vid_undefined_reasons(results):
+    """Why each NaN metric of :func:`coco_eval_metrics` is undefined: ``{metric: reason}``."""
+    reasons = {}
+    for name, value in results.items():
+        if value != value:  # NaN: COCOeval found no (non-crowd) ground truth to average over
+            if name.startswith("AP-"):
+                reasons[name] = "no ground-truth box of this category in the evaluated frames"
+            else:
+                reasons[name] = _UNDEFINED_VID.get(
+                    name, "no (non-crowd) ground-truth box in the evaluated frames"
+                )
+    return reasons
 
 
 def _percent(stat):

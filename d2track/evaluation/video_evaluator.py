@@ -38,6 +38,8 @@ class VideoEvaluator(DatasetEvaluator):
         dataset_dicts (list[dict]): its per-frame dicts (Detectron2's, plus ``video_id``,
             ``frame_id`` and per-annotation ``instance_id``).
         video_frames (dict[int, list[dict]]): ``video_id`` -> its dataset dicts in frame order.
+        undefined_reasons (dict[str, dict[str, str]]): ``{task: {metric: reason}}`` for the NaN
+            metrics of the last :meth:`evaluate` (see :mod:`d2track.evaluation.undefined`).
     """
 
     #: Name of the task in the results dict ``{task: {metric: value}}``.
@@ -69,6 +71,7 @@ class VideoEvaluator(DatasetEvaluator):
         self._frame_ids = {v: {f["frame_id"] for f in fs} for v, fs in self.video_frames.items()}
         self.check_ground_truth()
         self._records = []
+        self.undefined_reasons = {}
 
     # --- hooks for subclasses -------------------------------------------------------------------
 
@@ -107,6 +110,7 @@ class VideoEvaluator(DatasetEvaluator):
                 self._records.append(((input["video_id"], input["frame_id"]), record))
 
     def evaluate(self):
+        self.undefined_reasons = {}
         records = self._records
         if self.distributed and comm.get_world_size() > 1:
             comm.synchronize()

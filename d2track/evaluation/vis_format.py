@@ -20,14 +20,13 @@ Deliberate differences:
     * Files are written atomically.
 """
 
-import json
 import zipfile
 from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Union
 
 import numpy as np
 from pycocotools import mask as mask_util
 
-from d2track.utils.file_io import atomic_open
+from d2track.utils.file_io import atomic_open, dumps_json
 
 __all__ = [
     "cocovid_to_ytvis_gt",
@@ -169,7 +168,7 @@ def write_ytvis_submission(
     Returns:
         ``zip_path``.
     """
-    text = json.dumps(results, default=_json_default)
+    text = dumps_json(results, default=_json_default)  # strict: a NaN score becomes null
     with atomic_open(zip_path, "wb") as f:
         with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_DEFLATED) as zf:
             zf.writestr("results.json", text)

@@ -3,28 +3,30 @@
 Matches MMTracking 0.x ``eval_sot_eao`` and ``eval_sot_accuracy_robustness``
 (open-mmlab/mmtracking, ``mmtrack/core/evaluation/eval_sot_vot.py``, called from
 ``VOTDataset.evaluate``), whose overlaps come from the VOT toolkit's rasterising
-``calculate_overlaps`` (votchallenge/toolkit, ``vot/region/raster.py``, vot-toolkit 0.5.x).
+``calculate_overlaps`` (votchallenge/toolkit, ``vot/region/raster.py``, vot-toolkit 0.5.3).
 
 Conventions:
     * A trajectory holds one entry per frame: ``[1]`` initialisation, ``[2]`` failure, ``[0]``
       skipped (after a failure, before the re-initialisation), otherwise a box
       ``(x, y, w, h)`` (4 values) or a polygon ``(x1, y1, ..., xn, yn)`` (2n values, n >= 4;
-      the toolkit has no raster for triangles, so they are rejected).
+      triangles, which no VOT dataset has, are rejected, although the toolkit would take them).
       Frame 0 must be ``[1]``; codes must follow init -> boxes -> failure -> skipped -> init.
     * Ground truth is (T, 4) boxes or (T, 2n) polygons (VOT2018: 8-value quadrilaterals).
-    * Overlap is the VOT toolkit's pixel IoU inside the image bounds ``(W, H)``: both regions
-      are rasterised on the pixels of the union of their bounding boxes clipped to the image;
-      a special frame has overlap 0; a window of zero width or height gives 0.
-        - A box covers the pixel columns ``floor(x) .. floor(x + w) - 1`` (rows alike), and
-          nothing when ``x > right`` or ``x + w - 1 < left`` of the window. For integer boxes
-          this is ``x .. x + w - 1``, the toolkit's convention; for fractional boxes it follows
-          the toolkit's numba code, which truncates float slice bounds (numba/numba#6600).
-        - A polygon has its vertices rounded (half to even), then each pixel row is filled
-          between its leftmost and rightmost edge crossing, truncated to integers, as the
-          toolkit's scan-line fill does for convex polygons (VOT's regions). Non-convex
-          polygons are filled across their concavities here.
-        - Coordinates are cast to float32 first, as the toolkit stores regions; arithmetic on
-          them is float64 (the toolkit adds some in float32: rounding at exact .5 may differ).
+    * Overlap is vot-toolkit 0.5.3's ``calculate_overlap`` (``vot/region/raster.py``), the
+      function MMTracking calls, pixel for pixel:
+        - Coordinates are stored as float32 and then rounded, half to even (``np.round``): a
+          box's x, y, w and h each on their own (``(0.5, 0, 2.5, 1)`` becomes ``(0, 0, 2, 1)``),
+          a polygon's vertices.
+        - Both regions are rasterised on the pixels of the union of their bounding boxes
+          (a box: ``x .. x + w - 1``; a polygon: its vertices' extremes) clipped to the image
+          ``(W, H)``; a window of zero width or height, or a special frame, gives 0.
+        - A box covers the pixel columns ``x .. x + w - 1`` (rows alike).
+        - A polygon is filled by the toolkit's scan-line rule: on each pixel row, every edge
+          whose closed y-range holds the row gives a node (its crossing, truncated to an
+          integer; a horizontal edge its first vertex), the nodes are sorted and filled pair by
+          pair, a node equal to the next one being skipped unless it is the last but one. This
+          is exact for any polygon, not only convex ones (checked against vot-toolkit 0.5.3 on
+          random rectangles, quadrilaterals and 4- to 8-gons, .5 coordinates included).
     * Accuracy: per video, the mean overlap over frames that are not ``[0]``/``[2]`` and not
       within ``burnin`` frames from an initialisation (the ``[1]`` frame counts as the first);
       0.0 when no frame is left. Dataset accuracy weights videos by their length.
@@ -83,8 +85,13 @@ def _round(x):
     return np.round(x).astype(np.int64)
 
 
+def _toolkit_regions(regions) -> list:
+    """float32 storage, then half-to-even rounding of every value (vot-toolkit 0.5.3)."""
+    return [np.round(np.asarray(r, np.float32)).astype(np.float64) for r in regions]
+
+
 def _region_bounds(rects: np.ndarray, polys: np.ndarray, is_poly: np.ndarray) -> np.ndarray:
-    """(T, 4) integer ``(left, top, right, bottom)`` of each region, as the toolkit rounds it."""
+    """(T, 4) integer ``(left, top, right, bottom)`` of each (rounded) region."""
     rect_b = np.stack(
         [rects[:, 0], rects[:, 1], rects[:, 0] + rects[:, 2] - 1, rects[:, 1] + rects[:, 3] - 1],
         axis=1,
@@ -94,48 +101,92 @@ def _region_bounds(rects: np.ndarray, polys: np.ndarray, is_poly: np.ndarray) ->
 
 
 def _rect_spans(rects: np.ndarray, win: np.ndarray, rows: np.ndarray):
-    """Row spans (T, R) of boxes inside windows, in window-relative columns."""
+    """Column spans (T, R, 1) of integer boxes on each window row, window-relative."""
     x, y, w, h = rects.T
     hit = (x <= win[:, 2]) & (x + w - 1 >= win[:, 0]) & (y <= win[:, 3]) & (y + h - 1 >= win[:, 1])
-    lo = np.maximum(np.floor(x), win[:, 0]) - win[:, 0]
-    hi = np.minimum(np.floor(x + w) - 1, win[:, 2]) - win[:, 0]
-    top = np.maximum(np.floor(y), win[:, 1]) - win[:, 1]
-    bottom = np.minimum(np.floor(y + h) - 1, win[:, 3]) - win[:, 1]
+    lo = np.maximum(x, win[:, 0]) - win[:, 0]
+    hi = np.minimum(x + w - 1, win[:, 2]) - win[:, 0]
+    top = np.maximum(y, win[:, 1]) - win[:, 1]
+    bottom = np.minimum(y + h - 1, win[:, 3]) - win[:, 1]
     in_rows = hit[:, None] & (rows >= top[:, None]) & (rows <= bottom[:, None])
-    return np.where(in_rows, lo[:, None], 1.0), np.where(in_rows, hi[:, None], 0.0)
+    return (
+        np.where(in_rows, lo[:, None], 1)[..., None],
+        np.where(in_rows, hi[:, None], 0)[..., None],
+    )
 
 
-def _poly_spans(polys: np.ndarray, win: np.ndarray, rows: np.ndarray):
-    """Row spans (T, R) of polygons (T, K, 2) by scan-line fill, window-relative columns."""
-    pts = np.round(polys) - win[:, None, :2]
+def _scanline_nodes(polys: np.ndarray, win: np.ndarray, rows: np.ndarray):
+    """Sorted integer edge crossings (T, R, K) of each polygon row, and their number (T, R).
+
+    Edge ``(j = i - 1, i)`` crosses row y when y lies in ``[min(yi, yj), max(yi, yj)]``; its
+    node is ``xi + (y - yi) / (yj - yi) * (xj - xi)`` (``xi`` when horizontal), truncated.
+    Missing nodes sort last.
+    """
+    pts = polys - win[:, None, :2]
     xi, yi = pts[:, :, 0, None], pts[:, :, 1, None]  # (T, K, 1)
     xj, yj = np.roll(xi, 1, axis=1), np.roll(yi, 1, axis=1)
     ys = rows[None, None, :].astype(np.float64)
     crosses = (np.minimum(yi, yj) <= ys) & (ys <= np.maximum(yi, yj))
     dy = yj - yi
     with np.errstate(divide="ignore", invalid="ignore"):
-        node = np.where(dy != 0, xi + (ys - yi) / dy * (xj - xi), xi)
-    node = np.trunc(node)
-    lo = np.where(crosses, node, np.inf).min(axis=1)
-    hi = np.where(crosses, node, -np.inf).max(axis=1)
-    width = (win[:, 2] - win[:, 0] + 1)[:, None]
-    filled = (crosses.sum(axis=1) >= 2) & (lo < width) & (hi >= 0)
-    lo, hi = np.maximum(lo, 0), np.minimum(hi, width - 1)
-    return np.where(filled, lo, 1.0), np.where(filled, hi, 0.0)
+        node = np.trunc(np.where(dy != 0, xi + (ys - yi) / dy * (xj - xi), xi))
+    nodes = np.where(crosses, node, np.iinfo(np.int32).max).astype(np.int64)
+    return np.sort(nodes.transpose(0, 2, 1), axis=2), crosses.sum(axis=1)
+
+
+def _pair_nodes(nodes: np.ndarray, count: np.ndarray, width: np.ndarray):
+    """The toolkit's fill of sorted nodes (N, K): spans (N, K // 2) of pixel columns.
+
+    Walking ``i`` over the nodes: stop at a node ``>= width``; skip a node equal to the next
+    one unless it is the last but one; else fill ``[node_i, node_i+1]`` clipped to the row (if
+    ``node_i+1 >= 0``) and step by two. Spans come out ordered and disjoint but for a shared
+    end pixel, which is removed from the later span.
+    """
+    n, k = nodes.shape
+    slots = max(k // 2, 1)
+    lo, hi = np.ones((n, slots), np.int64), np.zeros((n, slots), np.int64)
+    idx, rows = np.zeros(n, np.int64), np.arange(n)
+    filled, done = np.zeros(n, np.int64), np.zeros(n, bool)
+    for _ in range(k - 1):
+        active = ~done & (idx < count - 1)
+        x0 = nodes[rows, np.minimum(idx, k - 1)]
+        x1 = nodes[rows, np.minimum(idx + 1, k - 1)]
+        done |= active & (x0 >= width)
+        active &= x0 < width
+        skip = active & (x0 == x1) & (idx < count - 2)
+        fill = active & ~skip & (x1 >= 0)
+        slot = np.minimum(filled, slots - 1)
+        lo[rows[fill], slot[fill]] = np.maximum(x0[fill], 0)
+        hi[rows[fill], slot[fill]] = np.minimum(x1[fill], width[fill] - 1)
+        filled += fill
+        idx += np.where(skip, 1, 2)
+    lo[:, 1:] = np.maximum(lo[:, 1:], hi[:, :-1] + 1)
+    return lo, hi
+
+
+def _poly_spans(polys: np.ndarray, win: np.ndarray, rows: np.ndarray):
+    """Column spans (T, R, K // 2) of integer polygons (T, K, 2) by the toolkit's scan-line fill."""
+    nodes, count = _scanline_nodes(polys, win, rows)
+    t, r, k = nodes.shape
+    width = np.repeat(win[:, 2] - win[:, 0] + 1, r).astype(np.int64)
+    lo, hi = _pair_nodes(nodes.reshape(t * r, k), count.reshape(-1), width)
+    return lo.reshape(t, r, -1), hi.reshape(t, r, -1)
 
 
 def _spans(regions: Sequence[np.ndarray], win: np.ndarray, rows: np.ndarray):
-    """Row spans (T, R) of a list of equal-kind regions (boxes or polygons)."""
-    lo = np.ones((len(regions), len(rows)))
-    hi = np.zeros((len(regions), len(rows)))
+    """Column spans (T, R, S) of a list of boxes and polygons; empty spans have lo > hi."""
     sizes = np.array([len(r) for r in regions])
+    slots = max(1, int(sizes.max()) // 4)  # a box: 1 span; a polygon of n points: n // 2
+    lo = np.ones((len(regions), len(rows), slots), np.int64)
+    hi = np.zeros((len(regions), len(rows), slots), np.int64)
     for size in np.unique(sizes):  # one vectorised pass per region length
         idx = np.flatnonzero(sizes == size)
         data = np.stack([regions[i] for i in idx])
         if size == 4:
-            lo[idx], hi[idx] = _rect_spans(data, win[idx], rows)
+            span_lo, span_hi = _rect_spans(data, win[idx], rows)
         else:
-            lo[idx], hi[idx] = _poly_spans(data.reshape(len(idx), -1, 2), win[idx], rows)
+            span_lo, span_hi = _poly_spans(data.reshape(len(idx), -1, 2), win[idx], rows)
+        lo[idx, :, : span_lo.shape[2]], hi[idx, :, : span_hi.shape[2]] = span_lo, span_hi
     return lo, hi
 
 
@@ -184,8 +235,8 @@ def region_overlaps(pred_regions, gt_regions, *, image_size: Tuple[int, int]) ->
     idx = [i for i, r in enumerate(pred_regions) if len(r) > 1]
     if not idx:
         return out
-    a = [np.asarray(pred_regions[i], np.float32).astype(np.float64) for i in idx]
-    b = [np.asarray(gt_regions[i], np.float32).astype(np.float64) for i in idx]
+    a = _toolkit_regions(pred_regions[i] for i in idx)
+    b = _toolkit_regions(gt_regions[i] for i in idx)
     bounds_a, bounds_b = _region_bounds(*_as_rect_poly(a)), _region_bounds(*_as_rect_poly(b))
     width, height = image_size
     win = np.stack(
@@ -203,11 +254,13 @@ def region_overlaps(pred_regions, gt_regions, *, image_size: Tuple[int, int]) ->
     valid_rows = rows[None, :] <= (win[:, 3] - win[:, 1])[:, None]
     lo_a, hi_a = _spans(a, win, rows)
     lo_b, hi_b = _spans(b, win, rows)
-    len_a = np.where(valid_rows, np.maximum(hi_a - lo_a + 1, 0), 0)
-    len_b = np.where(valid_rows, np.maximum(hi_b - lo_b + 1, 0), 0)
-    inter = np.minimum(hi_a, hi_b) - np.maximum(lo_a, lo_b) + 1
-    inter = np.where((len_a > 0) & (len_b > 0), np.maximum(inter, 0), 0).sum(axis=1)
-    union = len_a.sum(axis=1) + len_b.sum(axis=1) - inter
+    len_a = (np.maximum(hi_a - lo_a + 1, 0).sum(axis=2) * valid_rows).sum(axis=1)
+    len_b = (np.maximum(hi_b - lo_b + 1, 0).sum(axis=2) * valid_rows).sum(axis=1)
+    pairs = np.minimum(hi_a[..., :, None], hi_b[..., None, :]) - np.maximum(
+        lo_a[..., :, None], lo_b[..., None, :]
+    )
+    inter = (np.maximum(pairs + 1, 0).sum(axis=(2, 3)) * valid_rows).sum(axis=1)
+    union = len_a + len_b - inter
     with np.errstate(invalid="ignore", divide="ignore"):
         out[idx] = np.where(ok & (union > 0), inter / union, 0.0)
     return out

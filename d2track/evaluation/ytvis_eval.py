@@ -42,12 +42,13 @@ Deliberate differences from the reference:
 
 import json
 import math
+import os
 from typing import Dict, List, NamedTuple, Sequence
 
 import numpy as np
 from pycocotools import mask as mask_util
 
-from d2track.data.converters.common import ConverterInputError
+from d2track.data.converters.common import ConverterInputError, read_text
 
 __all__ = [
     "AREA_RANGES",
@@ -101,11 +102,10 @@ def _fail(source, where, message):
 
 
 def _read_json(path):
+    if not os.path.isfile(path):
+        raise ConverterInputError(path, "file not found")
     try:
-        with open(path, encoding="utf-8") as f:
-            return json.load(f)
-    except FileNotFoundError:
-        raise ConverterInputError(path, "file not found") from None
+        return json.loads(read_text(path))  # not UTF-8: raises naming the file and line
     except json.JSONDecodeError as e:
         raise ConverterInputError(path, f"invalid json: {e.msg}", e.lineno) from None
 

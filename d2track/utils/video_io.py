@@ -2,9 +2,10 @@
 
 import contextlib
 import os
-import tempfile
 
 import cv2
+
+from .file_io import make_temp_file
 
 __all__ = ["atomic_video_writer", "capture_frames", "read_video_frames"]
 
@@ -52,14 +53,14 @@ def capture_frames(target, *, name):
 def atomic_video_writer(path, *, fps, frame_size, fourcc="mp4v"):
     """A ``cv2.VideoWriter`` into a temporary file that replaces ``path`` only on success.
 
+    The video gets mode ``0o666 & ~umask``, like a file created by :func:`open`.
+
     Args:
         path (str): output file (``.mp4``); its folder is created.
         fps (float): frames per second.
         frame_size (tuple[int, int]): (W, H) of every frame written.
     """
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp_", suffix=os.path.splitext(path)[1], dir=folder)
+    fd, tmp = make_temp_file(path, suffix=os.path.splitext(path)[1])
     os.close(fd)
     writer = cv2.VideoWriter(tmp, cv2.VideoWriter_fourcc(*fourcc), fps, tuple(frame_size))
     try:

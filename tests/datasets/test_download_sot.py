@@ -2,6 +2,7 @@
 
 import importlib.util
 import json
+import os
 import zipfile
 from pathlib import Path
 
@@ -172,3 +173,14 @@ def test_vot_description_malformed(tmp_path):
     path.write_text("{not json")
     with pytest.raises(ConverterInputError, match=f"{path}: not a VOT description"):
         read_vot_description(str(path))
+
+
+def test_downloaded_file_gets_the_usual_mode(tmp_path):
+    source = tmp_path / "a.bin"
+    source.write_bytes(b"x")
+    old = os.umask(0o022)
+    try:
+        download(source.as_uri(), str(tmp_path / "dl" / "a.bin"))
+    finally:
+        os.umask(old)
+    assert (tmp_path / "dl" / "a.bin").stat().st_mode & 0o777 == 0o644  # mkstemp's is 0o600

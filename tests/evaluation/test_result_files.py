@@ -420,3 +420,26 @@ def test_vid_gt_errors(tmp_path):
         evaluate_vid_files(gt_path, res_path)
     with pytest.raises(ValueError, match="max_dets must be one of"):
         evaluate_vid_files(gt_path, res_path, max_dets="all")
+
+
+def test_text_that_is_not_utf8_names_file_and_line(tmp_path):
+    import zipfile
+
+    from d2track.evaluation.mot_data import read_seqinfo
+    from d2track.evaluation.result_files import _load_json, _read_image_sizes
+    from d2track.evaluation.ytvis_eval import _read_json
+
+    bad_json = tmp_path / "sizes.json"
+    bad_json.write_bytes(b'{\n  "s1": [1, 2],\n  "caf\xe9": [3, 4]\n}\n')
+    for read in (_read_image_sizes, _read_json, _load_json):
+        with pytest.raises(ConverterInputError, match=r"sizes\.json:3: not UTF-8 text: byte 0xe9"):
+            read(str(bad_json))
+    archive = tmp_path / "results.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("results.json", b"[\n\xff]")
+    with pytest.raises(ConverterInputError, match=r"results\.zip!results\.json:2: not UTF-8"):
+        _load_json(str(archive), "results.json")
+    ini = tmp_path / "seqinfo.ini"
+    ini.write_bytes(b"[Sequence]\nname=x\xe9\nseqLength=3\n")
+    with pytest.raises(ConverterInputError, match=r"seqinfo\.ini:2: not UTF-8"):
+        read_seqinfo(str(ini))

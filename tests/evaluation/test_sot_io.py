@@ -57,3 +57,10 @@ def test_read_visibility_and_listing(tmp_path):
     assert list_txt_names(tmp_path) == ["v", "w"]
     with pytest.raises(ConverterInputError, match="missing folder"):
         list_txt_names(tmp_path / "nope")
+
+
+def test_non_utf8_result_file_names_file_and_line(tmp_path):
+    path = tmp_path / "video.txt"
+    path.write_bytes(b"1,2,3,4\n5,6,7,8\n\xe91,2,3,4\n")
+    with pytest.raises(ValueError, match=r"video\.txt:3: not UTF-8 text: byte 0xe9"):
+        read_boxes(str(path))

@@ -42,10 +42,11 @@ def test_constant_shift_steps_at_k():
     curves = out["curves"]
     np.testing.assert_array_equal(curves["precision"], [0.0] * 16 + [1.0] * 35)
     np.testing.assert_array_equal(curves["norm_precision"], [0.0] * 25 + [1.0] * 26)
-    # 0.6 > t for t = 0, ..., 0.55 only (np.arange's 0.6 is 0.6000000000000001)
-    np.testing.assert_array_equal(curves["success"], [1.0] * 12 + [0.0] * 9)
+    # np.arange's 0.6 is 0.6000000000000001, but MMTracking's float32 IoU 0.6 is 0.6000000238:
+    # a hit at t = 0, ..., 0.6 (in float64, t = 0.6 would be a miss)
+    np.testing.assert_array_equal(curves["success"], [1.0] * 13 + [0.0] * 8)
     assert out["precision"] == 100.0 and out["norm_precision"] == 0.0
-    assert out["success"] == pytest.approx(12 / 21 * 100, abs=1e-12)
+    assert out["success"] == pytest.approx(13 / 21 * 100, abs=1e-12)
     far = evaluate_ope({"v": gt + [25, 0, 0, 0]}, {"v": gt})
     assert far["precision"] == 0.0
 
@@ -233,3 +234,20 @@ def test_matches_frame_by_frame_loops():
     assert out["success"] == pytest.approx(succ.mean() * 100, abs=1e-9)
     assert out["norm_precision"] == pytest.approx(norm[20] * 100, abs=1e-9)
     assert (gt[:, 2:] <= 0).any() and (gt[:, :2] + gt[:, 2:] / 2 <= 0).any()  # invalid frames
+
+
+def test_success_and_precision_in_float32_like_mmtracking():
+    # MMTracking 0.14 eval_sot_ope: float32 boxes (loadtxt dtype=float32, x + w in float32),
+    # mmdet bbox_overlaps in float32, float32 centres, compared with float64 thresholds
+    gt = np.array([[0, 0, 10, 10], [0, 0, 20, 20], [0, 0, 10, 10]], float)
+    pred = np.array([[0, 0, 10, 3], [0, 0, 20, 3], [20 + 1e-7, 0, 10, 10]], float)
+    iou = success_overlaps(pred, gt)
+    assert iou[:2].tolist() == [float(np.float32(0.3)), float(np.float32(0.15))]
+    # 0.3 is a hit at np.arange's 0.30000000000000004, 0.15 at 0.15000000000000002: 7 + 4 hits
+    # (float64 IoUs would give 6 + 3: a success of 14.29 instead of 17.46)
+    out = evaluate_ope({"v": pred}, {"v": gt})
+    assert out["curves"]["success"][:8].tolist() == [2 / 3] * 4 + [1 / 3] * 3 + [0.0]
+    assert out["success"] == pytest.approx((7 + 4) / 3 / 21 * 100, abs=1e-12)
+    # float32(20 + 1e-7) is 20: the centre error is exactly 20 px, a hit at P@20
+    assert center_errors(pred, gt)[2] == 20.0
+    assert out["precision"] == pytest.approx(100.0, abs=1e-12)

@@ -463,3 +463,17 @@ def test_two_processes_give_the_single_process_metrics(register, tmp_path):
     assert rank1 == {}
     assert (tmp_path / "rank0" / "vid_detections.json").exists()
     assert not (tmp_path / "rank1").exists()
+
+
+def test_undefined_area_metrics_are_nan_with_a_reason(register):
+    name = register(_video(0, [[_ann([0, 0, 100, 100])]]))  # one large box: no small, no medium
+    evaluator = VIDEvaluator(name)
+    evaluator.reset()
+    frame = {"video_id": 0, "frame_id": 0}
+    evaluator.process([frame], [{"instances": _instances([[0, 0, 100, 100]], [0.5])}])
+    out = evaluator.evaluate()
+    assert math.isnan(out["bbox"]["bbox_mAP_s"]) and math.isnan(out["bbox"]["bbox_mAP_m"])
+    reasons = evaluator.undefined_reasons["bbox"]
+    assert sorted(reasons) == ["bbox_mAP_m", "bbox_mAP_s"]
+    assert reasons["bbox_mAP_s"].startswith("no small ground-truth box (area < 32^2)")
+    assert reasons["bbox_mAP_m"].startswith("no medium ground-truth box (32^2 <= area < 96^2)")

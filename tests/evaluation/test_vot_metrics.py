@@ -183,3 +183,37 @@ def test_non_finite_regions_and_bad_image_size():
     traj, gt = _one_failure_video()
     with pytest.raises(ValueError, match=r"video 'a': image_size must be \(width, height\) >= 1"):
         evaluate_vot({"a": traj}, {"a": gt}, image_sizes={"a": (0, 20)}, interval=(1, 2))
+
+
+def test_fractional_regions_rounded_like_vot_toolkit():
+    # expected values computed with vot-toolkit 0.5.3 ``calculate_overlap(..., bounds=(20, 16))``:
+    # x, y, w and h are each rounded half to even before rasterising
+    pred = [
+        [0.5, 0.5, 2.5, 2.5],  # -> (0, 0, 2, 2): 4 of 9 pixels (not 0..2 as floor(x + w) gives)
+        [1.5, 2.5, 3.5, 4.5],  # -> (2, 2, 4, 4)
+        [2.4, 1.6, 3.6, 2.5],  # -> (2, 2, 4, 2)
+        [-0.5, 0, 3.5, 2],  # -> (-0, 0, 4, 2)
+        [10.5, 10.5, 5.5, 5.5],  # -> (10, 10, 6, 6)
+    ]
+    gt = [
+        [0, 0, 3, 3],
+        [2, 2, 4, 4],
+        [3, 2, 4, 3],
+        [0, 0, 4, 2],
+        [11.5, 9.5, 2.5, 3.5, 14.5, 12.5, 10.5, 12.5],  # vertices rounded half to even too
+    ]
+    out = region_overlaps(pred, gt, image_size=(20, 16))
+    np.testing.assert_allclose(out, [4 / 9, 1.0, 6 / 14, 1.0, 0.20454545454545456], rtol=0, atol=0)
+
+
+def test_polygon_scan_line_fill_like_vot_toolkit():
+    # expected values computed with vot-toolkit 0.5.3 ``calculate_overlap(..., bounds=(30, 30))``
+    pred = [
+        [14, 24, 13, 24, 7, 24, 22, 12],  # three vertices on row 24: nodes 7, 7, 13, 14 fill 7..13
+        [0, 0, 12, 0, 12, 12, 6, 4, 0, 12],  # concave: the notch below (6, 4) stays empty
+        [2, 2, 10, 2, 10, 4, 4, 4, 4, 8, 10, 8, 10, 10, 2, 10],  # a "C"
+    ]
+    gt = [[7, 12, 16, 13], [0, 0, 13, 13], [2, 2, 9, 9]]
+    out = region_overlaps(pred, gt, image_size=(30, 30))
+    expected = [0.27884615384615385, 0.8461538461538461, 0.7160493827160493]
+    np.testing.assert_allclose(out, expected, rtol=0, atol=0)

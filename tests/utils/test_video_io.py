@@ -51,3 +51,23 @@ def test_id_colours_are_stable_and_distinct():
     drawn = draw_tracks(image, boxes=np.array([[5, 5, 30, 30]]), instance_ids=[7])
     assert drawn.shape == (40, 40, 3) and drawn[5:31, 5].any() and not drawn[35:, 35:].any()
     assert not draw_tracks(image, boxes=np.zeros((0, 4)), instance_ids=[]).any()
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o002])
+def test_written_video_has_usual_mode(tmp_path, umask):
+    import os
+
+    from d2track.utils.demo_output import frame_sink
+
+    old = os.umask(umask)
+    try:
+        path = tmp_path / "v.mp4"
+        with atomic_video_writer(str(path), fps=5, frame_size=(8, 8)) as writer:
+            writer.write(np.zeros((8, 8, 3), dtype=np.uint8))
+        demo = tmp_path / "demo.mp4"
+        with frame_sink(str(demo), fps=5) as write:
+            write(0, np.zeros((8, 8, 3), dtype=np.uint8))
+    finally:
+        os.umask(old)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask  # 0o644 under 022, not mkstemp's 0o600
+    assert demo.stat().st_mode & 0o777 == 0o666 & ~umask

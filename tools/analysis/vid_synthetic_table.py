@@ -61,7 +61,12 @@ def run(short, config, output, seed, rerun):
 
 
 def _cell(values):
-    """The value for one seed, ``mean ± sample standard deviation`` for several."""
+    """The value for one seed, ``mean ± sample standard deviation`` for several.
+
+    ``n/a`` if a seed's value is ``null`` in eval_results.json (undefined on its data).
+    """
+    if any(value is None for value in values):
+        return "n/a"
     if len(values) == 1:
         return f"{values[0]:.1f}"
     return f"{statistics.mean(values):.1f} ± {statistics.stdev(values):.1f}"

@@ -5,12 +5,13 @@ used. A failed download raises :class:`RuntimeError` naming the URL and leaves n
 """
 
 import os
-import tempfile
 import urllib.error
 import urllib.request
 import zipfile
 
 from tqdm import tqdm
+
+from d2track.utils.file_io import make_temp_file
 
 __all__ = ["download", "extract_zip"]
 
@@ -49,9 +50,7 @@ def download(url, path, size=None):
     """
     if os.path.isfile(path) and (size is None or os.path.getsize(path) == size):
         return path
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=os.path.basename(path) + ".", suffix=".part")
+    fd, tmp = make_temp_file(path, suffix=".part")  # the user's permissions, not mkstemp's 0600
     try:
         with os.fdopen(fd, "wb") as out:
             _copy(url, out, size, os.path.basename(path))

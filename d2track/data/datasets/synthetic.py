@@ -25,7 +25,7 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
-from d2track.utils.file_io import atomic_open
+from d2track.utils.file_io import atomic_open, new_file_mode
 
 from .root import datasets_root
 from .staging import make_staging_dir
@@ -184,7 +184,7 @@ def ensure_synthetic_videos(task, split, root=None, *, progress=False, **overrid
     tmp = make_staging_dir(root, os.path.basename(folder))
     try:
         write_synthetic_videos(params, tmp, progress=progress)
-        os.chmod(tmp, 0o755)  # mkdtemp's folder is private
+        os.chmod(tmp, new_file_mode(directory=True))  # mkdtemp's folder is private
         _rename_if_absent(tmp, folder)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

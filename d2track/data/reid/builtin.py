@@ -26,6 +26,8 @@ import cv2
 from detectron2.data import DatasetCatalog, MetadataCatalog
 from detectron2.structures import BoxMode
 
+from d2track.utils.file_io import new_file_mode
+
 from ..datasets.root import datasets_root
 from ..datasets.staging import make_staging_dir
 from .dataset import load_reid_list
@@ -89,7 +91,7 @@ def ensure_synthetic_reid(split, root=None, **overrides):
     tmp = make_staging_dir(root, os.path.basename(folder))
     try:
         _write_crops(load_cocovid_json(json_file, frames_root), tmp)
-        os.chmod(tmp, 0o755)  # mkdtemp's folder is private
+        os.chmod(tmp, new_file_mode(directory=True))  # mkdtemp's folder is private
         try:
             os.rename(tmp, folder)
         except OSError:  # another process renamed its identical copy first
