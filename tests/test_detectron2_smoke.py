@@ -176,7 +176,8 @@ def _two_process_worker(out_dir):
 def test_launch_two_cpu_processes_with_gloo(tmp_path):
     from detectron2.engine import launch
 
-    launch(_two_process_worker, 2, dist_url="auto", args=(tmp_path,))
+    # A private file:// rendezvous: a fixed or "auto" TCP port can collide with another job.
+    launch(_two_process_worker, 2, dist_url=f"file://{tmp_path}/store", args=(tmp_path,))
     ranks = [json.loads((tmp_path / f"rank{r}.json").read_text()) for r in range(2)]
     assert [r["world_size"] for r in ranks] == [2, 2]
     assert ranks[0]["gathered"] == ranks[1]["gathered"] == [0, 1]

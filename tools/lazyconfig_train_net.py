@@ -18,8 +18,8 @@ import d2track  # noqa: F401  (first: installs the Detectron2 compat layer)
 
 # isort: split
 import logging
+import os
 
-from detectron2.checkpoint import DetectionCheckpointer
 from detectron2.config import LazyConfig, instantiate
 from detectron2.engine import (
     create_ddp_model,
@@ -27,11 +27,19 @@ from detectron2.engine import (
     default_setup,
     default_writers,
     hooks,
-    launch,
 )
 from detectron2.utils import comm
 
-from d2track.engine import build_trainer, do_test, resolve_device
+from d2track.checkpoint import add_allow_partial_argument, load_eval_weights, resume_or_load
+from d2track.config import apply_overrides, load_config
+from d2track.engine import build_trainer, do_test, launch, resolve_device
+from d2track.engine.checkpointer import AtomicCheckpointer
+from d2track.engine.resume import (
+    ResumeStateHook,
+    drop_metrics_from,
+    instantiate_train_loader,
+    preserved_rng,
+)
 
 logger = logging.getLogger("d2track")
 
@@ -41,8 +49,10 @@ def build_hooks(cfg, model, checkpointer):
     return [
         hooks.IterationTimer(),
         hooks.LRScheduler(scheduler=instantiate(cfg.lr_multiplier)),
+        # Before the checkpointer: gathers the RNG states and data position it saves.
+        ResumeStateHook(period=cfg.train.checkpointer.period, max_iter=cfg.train.max_iter),
         hooks.PeriodicCheckpointer(checkpointer, **cfg.train.checkpointer) if main else None,
-        hooks.EvalHook(cfg.train.eval_period, lambda: do_test(cfg, model)),
+        hooks.EvalHook(cfg.train.eval_period, lambda: _test_keeping_rng(cfg, model)),
         (
             hooks.PeriodicWriter(
                 default_writers(cfg.train.output_dir, cfg.train.max_iter),
@@ -54,45 +64,55 @@ def build_hooks(cfg, model, checkpointer):
     ]
 
 
+def _test_keeping_rng(cfg, model):
+    with preserved_rng():  # evaluating must not change the training run's random draws
+        return do_test(cfg, model)
+
+
 def do_train(args, cfg):
     """Train ``cfg.model``; with ``args.resume``, continue from the last checkpoint."""
     model = instantiate(cfg.model).to(cfg.train.device)
     logger.info(f"Model:\n{model}")
     cfg.optimizer.params.model = model
     optimizer = instantiate(cfg.optimizer)
-    train_loader = instantiate(cfg.dataloader.train)
+    train_loader = instantiate_train_loader(cfg.dataloader.train)
 
     model = create_ddp_model(model, **cfg.train.ddp)
     trainer = build_trainer(cfg, model, train_loader, optimizer)
-    checkpointer = DetectionCheckpointer(
+    checkpointer = AtomicCheckpointer(
         model, cfg.train.output_dir, optimizer=optimizer, trainer=trainer
     )
     trainer.register_hooks(build_hooks(cfg, model, checkpointer))
-    checkpointer.resume_or_load(cfg.train.init_checkpoint, resume=args.resume)
+    resume_or_load(checkpointer, cfg.train.init_checkpoint, resume=args.resume)
     # A checkpoint stores the iteration that just finished: continue with the next one.
     start_iter = trainer.iter + 1 if args.resume and checkpointer.has_checkpoint() else 0
+    if args.resume and comm.is_main_process():
+        drop_metrics_from(os.path.join(cfg.train.output_dir, "metrics.json"), start_iter)
     trainer.train(start_iter, cfg.train.max_iter)
 
 
-def do_eval_only(cfg):
+def do_eval_only(cfg, allow_partial=False):
+    """Evaluate ``train.init_checkpoint``; a checkpoint that lacks weights of the model fails
+    before inference unless ``allow_partial`` (see :func:`d2track.checkpoint.load_weights`)."""
     model = instantiate(cfg.model).to(cfg.train.device)
     model = create_ddp_model(model)
-    DetectionCheckpointer(model).load(cfg.train.init_checkpoint)
+    load_eval_weights(model, cfg.train.init_checkpoint, allow_partial=allow_partial)
     return do_test(cfg, model)
 
 
 def main(args):
     cfg = LazyConfig.load(args.config_file)
-    cfg = LazyConfig.apply_overrides(cfg, args.opts)
+    cfg = apply_overrides(cfg, args.opts)
     cfg.train.device = resolve_device(cfg.train.device)
     default_setup(cfg, args)
     if args.eval_only:
-        return do_eval_only(cfg)
+        return do_eval_only(cfg, allow_partial=args.allow_partial)
     do_train(args, cfg)
 
 
 def invoke_main():
-    args = default_argument_parser().parse_args()
+    args = add_allow_partial_argument(default_argument_parser()).parse_args()
+    load_config(args.config_file, args.opts)  # a misspelled key exits here, before launch
     launch(
         main,
         args.num_gpus,

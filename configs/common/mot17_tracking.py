@@ -16,14 +16,18 @@ from d2track.modeling.meta_arch import TrackingByDetection
 
 _detector = get_config("mot/faster_rcnn_r50_fpn_4e_mot17_halftrain.py")
 train, optimizer, lr_multiplier = _detector.train, _detector.optimizer, _detector.lr_multiplier
+# The detector config starts from COCO weights; here they come from model.detector_weights (and
+# reid_weights), and train.init_checkpoint is only for a whole tracking model (--eval-only).
+train.init_checkpoint = ""
 dataloader = get_config("common/data/mot17.py").dataloader
 
 model = L(TrackingByDetection)(
     detector=_detector.model,
     tracker=None,
     reid=None,
-    detector_weights="",
-    reid_weights="",
+    detector_weights="",  # required: a checkpoint, or None for a random detector on purpose
+    reid_weights="",  # the same when model.reid is set
+    allow_partial_weights=False,  # True: load checkpoints that lack weights, with warnings
 )
 reid = get_config("common/models/reid_r50.py").model
 public_detections = L(PublicDetections)(

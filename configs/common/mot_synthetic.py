@@ -21,6 +21,7 @@ model = L(TrackingByDetection)(
     detector=_detector.model,
     tracker=None,
     reid=None,
-    detector_weights="",
-    reid_weights="",
+    detector_weights="",  # required: a checkpoint, or None for a random detector on purpose
+    reid_weights="",  # the same when model.reid is set
+    allow_partial_weights=False,  # True: load checkpoints that lack weights, with warnings
 )

@@ -1,5 +1,13 @@
-"""Checkpoint converters from other code bases to d2track module names."""
+"""Checked checkpoint loading, and converters from other code bases to d2track module names."""
 
+from .loading import (
+    CheckpointMismatchError,
+    MissingWeightsError,
+    add_allow_partial_argument,
+    load_eval_weights,
+    load_weights,
+    resume_or_load,
+)
 from .mmtrack import (
     ConversionResult,
     Rule,
@@ -12,12 +20,18 @@ from .mmtrack import (
 )
 
 __all__ = [
+    "CheckpointMismatchError",
     "ConversionResult",
+    "MissingWeightsError",
     "Rule",
+    "add_allow_partial_argument",
     "convert_mmtrack_state_dict",
     "detector_rules",
     "imagenet_resnet_rules",
+    "load_eval_weights",
+    "load_weights",
     "method_rules",
     "permute_anchor_rows",
     "register_method_rules",
+    "resume_or_load",
 ]

@@ -11,6 +11,7 @@ from detectron2.engine import AMPTrainer, SimpleTrainer
 from detectron2.evaluation import inference_on_dataset, print_csv_format
 from detectron2.utils import comm
 
+from d2track.evaluation.undefined import collect_undefined_reasons, undefined_notes
 from d2track.utils.file_io import dump_json
 
 __all__ = ["resolve_device", "build_trainer", "clip_gradients", "do_test", "EVAL_RESULTS_FILE"]
@@ -78,7 +79,10 @@ def do_test(cfg, model):
     """Run ``cfg.dataloader.test`` through ``cfg.dataloader.evaluator``.
 
     The results are printed and, on the main process, written atomically to
-    ``<train.output_dir>/eval_results.json``.
+    ``<train.output_dir>/eval_results.json`` as strict JSON. An undefined metric (NaN, e.g. AP_s
+    without small ground-truth boxes) is ``null`` in the file, and a line below the printed
+    table says why, from the evaluator's ``undefined_reasons``
+    (:mod:`d2track.evaluation.undefined`).
 
     Returns:
         dict: the evaluator's results ``{task: {metric: value}}``, or None without an evaluator.
@@ -93,4 +97,12 @@ def do_test(cfg, model):
         path = os.path.join(cfg.train.output_dir, EVAL_RESULTS_FILE)
         dump_json(results, path)
         logger.info(f"evaluation results written to {path}")
+        _log_undefined(results, collect_undefined_reasons(evaluator), path)
     return results
+
+
+def _log_undefined(results, reasons, path):
+    notes = undefined_notes(results, reasons)
+    if notes:
+        lines = "\n".join(f"  {note}" for note in notes)
+        logger.info(f"undefined metrics (nan above, null in {path}):\n{lines}")

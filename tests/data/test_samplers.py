@@ -75,7 +75,8 @@ def test_inference_sampler_with_two_processes(tmp_path):
 
     from detectron2.engine import launch
 
-    launch(_inference_worker, 2, dist_url="auto", args=(tmp_path,))
+    # A private file:// rendezvous: a fixed or "auto" TCP port can collide with another job.
+    launch(_inference_worker, 2, dist_url=f"file://{tmp_path}/store", args=(tmp_path,))
     seen = json.loads((tmp_path / "seen.json").read_text())
     # Video 1 (5 frames) on rank 0; videos 2 and 3 (2 + 3 frames) on rank 1, each in frame order.
     assert seen == [[[1, f] for f in range(5)], [[2, 0], [2, 1], [3, 0], [3, 1], [3, 2]]]

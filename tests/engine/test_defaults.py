@@ -56,3 +56,41 @@ def test_clip_gradients_clips_the_global_norm_before_the_step():
     torch.testing.assert_close(b.detach(), torch.tensor([-0.8]))
     assert isinstance(optimizer, torch.optim.SGD)
     assert type(optimizer).__name__ == "SGDWithGradClip"
+
+
+def _one_batch():
+    return [[{"image": torch.zeros(1)}]]
+
+
+class _NanEvaluator(DatasetEvaluator):
+    """Returns one undefined metric, with its reason, and one defined one."""
+
+    def evaluate(self):
+        self.undefined_reasons = {"bbox": {"AP_s": "no small ground-truth box"}}
+        return {"bbox": {"AP": 50.0, "AP_s": float("nan")}, "mot": {"MOTA": float("-inf")}}
+
+
+def test_do_test_writes_strict_json_and_says_why_metrics_are_undefined(tmp_path, caplog):
+    import json
+
+    from d2track.engine.defaults import EVAL_RESULTS_FILE, do_test
+
+    cfg = OmegaConf.create(
+        {
+            "dataloader": {"test": L(_one_batch)(), "evaluator": L(_NanEvaluator)()},
+            "train": {"output_dir": str(tmp_path)},
+        }
+    )
+    model = torch.nn.Identity()
+    with caplog.at_level(logging.INFO):
+        results = do_test(cfg, model)
+    assert results["bbox"]["AP_s"] != results["bbox"]["AP_s"]  # NaN in the returned results
+
+    def reject(name):
+        raise ValueError(f"bare {name} in {EVAL_RESULTS_FILE}")
+
+    text = (tmp_path / EVAL_RESULTS_FILE).read_text()
+    written = json.loads(text, parse_constant=reject)
+    assert written == {"bbox": {"AP": 50.0, "AP_s": None}, "mot": {"MOTA": None}}
+    assert "bbox/AP_s: undefined (no small ground-truth box)" in caplog.text
+    assert "mot/MOTA: undefined (not computable on this data)" in caplog.text

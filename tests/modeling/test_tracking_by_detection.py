@@ -66,7 +66,9 @@ def frame(video_id, frame_id, size=(64, 96), original=(128, 192)):
 
 
 def test_tracks_in_original_coordinates_and_resets_per_video(detector):
-    model = TrackingByDetection(detector=detector, tracker=CountingTracker()).eval()
+    model = TrackingByDetection(
+        detector=detector, tracker=CountingTracker(), detector_weights=None
+    ).eval()
     first = model([frame(1, 0)])[0]["instances"]
     assert first.image_size == (128, 192)
     assert first.ID.tolist() == list(range(len(first)))
@@ -102,7 +104,10 @@ def test_public_detections_replace_the_rpn(detector, tmp_path):
     path = tmp_path / "half-val_detections.json"
     path.write_text(json.dumps({"seq1": {"0": [[10, 20, 50, 100, 0.9]]}}))
     model = TrackingByDetection(
-        detector=detector, tracker=CountingTracker(), public_detections=PublicDetections(str(path))
+        detector=detector,
+        tracker=CountingTracker(),
+        public_detections=PublicDetections(str(path)),
+        detector_weights=None,
     ).eval()
     out = model([frame(1, 0)])[0]["instances"]
     # one proposal: at most one box per class survives NMS
@@ -115,7 +120,13 @@ def test_public_detections_replace_the_rpn(detector, tmp_path):
 def test_appearance_tracker_gets_embeddings(detector):
     with pytest.raises(ValueError, match="needs a reid model"):
         TrackingByDetection(detector=detector, tracker=EmbedTracker())
-    model = TrackingByDetection(detector=detector, tracker=EmbedTracker(), reid=FakeReID()).eval()
+    model = TrackingByDetection(
+        detector=detector,
+        tracker=EmbedTracker(),
+        reid=FakeReID(),
+        detector_weights=None,
+        reid_weights=None,
+    ).eval()
     out = model([frame(1, 0)])[0]["instances"]
     # embeds are computed on the network input: boxes scaled by 0.5 (128x192 -> 64x96)
     assert torch.allclose(out.embeds[:, :4], out.pred_boxes.tensor * 0.5, atol=1e-4)

@@ -13,6 +13,7 @@ from d2track.utils.testing import serve_video_url
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIG = str(REPO / "projects/ByteTrack/configs/bytetrack_faster_rcnn_tiny_synthetic_mot.py")
+RANDOM = "model.detector_weights=null"  # an untrained detector, on purpose
 
 
 def run_tool(relpath, *args):
@@ -48,6 +49,7 @@ def test_demo_mot_vis_writes_every_frame(frames_folder, tmp_path):
         out,
         "--device",
         "cpu",
+        RANDOM,
     )
     capture = cv2.VideoCapture(str(out))
     count = 0
@@ -67,6 +69,7 @@ def test_demo_mot_vis_writes_every_frame(frames_folder, tmp_path):
         "cpu",
         "--max-frames",
         "2",
+        RANDOM,
     )
     assert sorted(p.name for p in folder.iterdir()) == ["000000.jpg", "000001.jpg"]
 
@@ -84,6 +87,7 @@ def test_demo_mot_vis_reads_a_stream_url(frames_folder, tmp_path):
             tmp_path / "out",
             "--device",
             "cpu",
+            RANDOM,
         )
     written = sorted((tmp_path / "out").iterdir())
     assert [p.name for p in written] == ["000000.jpg", "000001.jpg", "000002.jpg"]
@@ -117,6 +121,7 @@ def test_mot_param_search_scores_every_combination(tmp_path):
         "dataloader.test.dataset_dicts.num_videos=1",
         "dataloader.test.num_workers=0",
         "model.tracker.init_track_thr=[0.0,0.99]",
+        RANDOM,
     )
     assert [r["params"] for r in rows] == [{"init_track_thr": 0.0}, {"init_track_thr": 0.99}]
     saved = json.loads((tmp_path / "param_search.json").read_text())

@@ -21,11 +21,12 @@ import copy
 import logging
 import os
 
-from detectron2.checkpoint import DetectionCheckpointer
-from detectron2.config import LazyConfig, instantiate
+from detectron2.config import instantiate
 from detectron2.utils.logger import setup_logger
 from omegaconf import OmegaConf
 
+from d2track.checkpoint import add_allow_partial_argument, load_eval_weights
+from d2track.config import load_config
 from d2track.engine import resolve_device
 from d2track.engine.mot_param_search import search, tracker_grid
 from d2track.utils.file_io import dump_json
@@ -42,6 +43,7 @@ def parse_args(argv=None):
     parser.add_argument("--output", required=True, help="folder for param_search.json")
     parser.add_argument("--metrics", nargs="+", default=["HOTA", "MOTA", "IDF1"])
     parser.add_argument("--device", default=None, help="cpu or cuda (default: cfg.train.device)")
+    add_allow_partial_argument(parser)
     parser.add_argument("opts", nargs=argparse.REMAINDER, help="key=value config overrides")
     return parser.parse_args(argv)
 
@@ -53,8 +55,7 @@ def build_model(cfg, args):
         OmegaConf.update(model_cfg.tracker, name, value, merge=False)
     device = args.device or cfg.get("train", {}).get("device", "cuda")
     model = instantiate(model_cfg).to(resolve_device(device)).eval()
-    if args.weights:
-        DetectionCheckpointer(model).load(args.weights)
+    load_eval_weights(model, args.weights, allow_partial=args.allow_partial, source="--weights")
     return model
 
 
@@ -73,7 +74,7 @@ def markdown_table(rows, metrics):
 def main(argv=None):
     args = parse_args(argv)
     setup_logger(name="d2track")
-    cfg = LazyConfig.apply_overrides(LazyConfig.load(args.config_file), args.opts)
+    cfg = load_config(args.config_file, args.opts)
     os.makedirs(args.output, exist_ok=True)
     cfg.train.output_dir = args.output
     grid = tracker_grid(cfg.model.tracker)

@@ -78,10 +78,17 @@ def track(short, output, detector, reid, rerun):
     return json.loads(results.read_text()), time.time() - start
 
 
+def _cell(value, column):
+    """A table cell; ``null`` in eval_results.json (an undefined metric) is ``n/a``."""
+    if value is None:
+        return "n/a"
+    return str(value) if column == "IDSW" else f"{value:.1f}"
+
+
 def markdown_table(rows):
     lines = ["| tracker | " + " | ".join(COLUMNS) + " |", "|---|" + "---:|" * len(COLUMNS)]
     for name, mot in rows:
-        cells = [str(mot[c]) if c == "IDSW" else f"{mot[c]:.1f}" for c in COLUMNS]
+        cells = [_cell(mot[c], c) for c in COLUMNS]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 

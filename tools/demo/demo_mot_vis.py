@@ -12,7 +12,8 @@ Examples::
 
 ``--weights`` loads a whole tracking model; without it the config's ``model.detector_weights``
 (and ``model.reid_weights``) are used, e.g. ``model.detector_weights=output/det/model_final.pth``
-as an override. Frames are tracked one at a time as they are read
+as an override (``model.detector_weights=None`` runs a random detector on purpose; a model
+without weights refuses to run). Frames are tracked one at a time as they are read
 (:func:`d2track.engine.track_stream.track_stream`).
 """
 
@@ -26,10 +27,11 @@ import logging
 import cv2
 import torch
 import tqdm
-from detectron2.checkpoint import DetectionCheckpointer
-from detectron2.config import LazyConfig, instantiate
+from detectron2.config import instantiate
 from detectron2.utils.logger import setup_logger
 
+from d2track.checkpoint import add_allow_partial_argument, load_eval_weights
+from d2track.config import load_config
 from d2track.engine import resolve_device
 from d2track.engine.track_stream import open_stream, track_stream
 from d2track.engine.video_predictor import open_frame_source
@@ -62,6 +64,7 @@ def parse_args(argv=None):
     parser.add_argument("--device", default=None, help="cpu or cuda (default: cfg.train.device)")
     parser.add_argument("--score-thr", type=float, default=0.0, help="min score to draw")
     parser.add_argument("--max-frames", type=int, default=None, help="stop after this many")
+    add_allow_partial_argument(parser)
     parser.add_argument("opts", nargs=argparse.REMAINDER, help="key=value config overrides")
     args = parser.parse_args(argv)
     if not args.output and not args.show:
@@ -71,11 +74,10 @@ def parse_args(argv=None):
 
 def load_model(args):
     """The tracking model of the config, on its device, in eval mode; and the test mapper."""
-    cfg = LazyConfig.apply_overrides(LazyConfig.load(args.config_file), args.opts)
+    cfg = load_config(args.config_file, args.opts)
     device = args.device or cfg.get("train", {}).get("device", "cuda")
     model = instantiate(cfg.model).to(resolve_device(device)).eval()
-    if args.weights:
-        DetectionCheckpointer(model).load(args.weights)
+    load_eval_weights(model, args.weights, allow_partial=args.allow_partial, source="--weights")
     mapper = cfg.dataloader.test.mapper
     return model, instantiate(mapper.augmentations), mapper.get("image_format", "BGR")
 

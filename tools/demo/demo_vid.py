@@ -21,12 +21,13 @@ import logging
 import cv2
 import torch
 import tqdm
-from detectron2.checkpoint import DetectionCheckpointer
-from detectron2.config import LazyConfig, instantiate
+from detectron2.config import instantiate
 from detectron2.data.catalog import Metadata
 from detectron2.utils.logger import setup_logger
 from detectron2.utils.visualizer import Visualizer
 
+from d2track.checkpoint import add_allow_partial_argument, load_weights
+from d2track.config import load_config
 from d2track.engine import resolve_device
 from d2track.engine.video_predictor import (
     VideoPredictor,
@@ -69,17 +70,18 @@ def parse_args(argv=None):
         help="config: the test sampler of cfg.dataloader.test (the model's memory mode); online: "
         "past frames only (sets model.memory.mode=online)",
     )
+    add_allow_partial_argument(parser)
     parser.add_argument("opts", nargs=argparse.REMAINDER, help="key=value config overrides")
     return parser.parse_args(argv)
 
 
 def load_predictor(args):
-    cfg = LazyConfig.apply_overrides(LazyConfig.load(args.config_file), args.opts)
+    cfg = load_config(args.config_file, args.opts)
     if args.ref_sampler == "online":
         cfg.model.memory.mode = "online"
     device = args.device or cfg.get("train", {}).get("device", "cuda")
     model = instantiate(cfg.model).to(resolve_device(device)).eval()
-    DetectionCheckpointer(model).load(args.weights)
+    load_weights(model, args.weights, allow_partial=args.allow_partial)
     classes = find_thing_classes(cfg.dataloader.test)
     metadata = Metadata(thing_classes=list(classes)) if classes else Metadata()
     return VideoPredictor.from_config(cfg, model), metadata

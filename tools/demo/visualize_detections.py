@@ -20,12 +20,13 @@ import os
 import cv2
 import numpy as np
 import torch
-from detectron2.checkpoint import DetectionCheckpointer
-from detectron2.config import LazyConfig, instantiate
+from detectron2.config import instantiate
 from detectron2.data import MetadataCatalog
 from detectron2.utils.logger import setup_logger
 from detectron2.utils.visualizer import Visualizer
 
+from d2track.checkpoint import add_allow_partial_argument, load_weights
+from d2track.config import load_config
 from d2track.engine import resolve_device
 from d2track.utils.file_io import atomic_open
 
@@ -40,6 +41,7 @@ def parse_args(argv=None):
     parser.add_argument("--num-images", type=int, default=8)
     parser.add_argument("--confidence", type=float, default=0.5, help="min score to draw")
     parser.add_argument("--scale", type=float, default=3.0, help="upscale small images")
+    add_allow_partial_argument(parser)
     parser.add_argument("opts", nargs=argparse.REMAINDER, help="key=value config overrides")
     return parser.parse_args(argv)
 
@@ -56,10 +58,10 @@ def draw_pair(record, instances, metadata, scale):
 def main(argv=None):
     args = parse_args(argv)
     setup_logger(name="d2track")
-    cfg = LazyConfig.apply_overrides(LazyConfig.load(args.config_file), args.opts)
+    cfg = load_config(args.config_file, args.opts)
     device = resolve_device(cfg.train.device)
     model = instantiate(cfg.model).to(device).eval()
-    DetectionCheckpointer(model).load(args.weights)
+    load_weights(model, args.weights, allow_partial=args.allow_partial)
     loader = instantiate(cfg.dataloader.test)
     dataset_name = cfg.dataloader.test.dataset.names
     metadata = MetadataCatalog.get(dataset_name)

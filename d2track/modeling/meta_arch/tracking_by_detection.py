@@ -11,6 +11,13 @@ embeds the detections if the tracker uses appearance, and hands them to the trac
         detector_weights="output/mot_detector/model_final.pth",
     )
 
+``detector_weights`` must be given: a checkpoint of the detector, loaded strictly, or ``None``
+(``model.detector_weights=null`` as an override) for random weights on purpose. Left "", the
+weights must come from a whole tracking model loaded later (``train.init_checkpoint`` with
+``--eval-only``, ``--weights`` of the demos) or from training, else inference raises
+:class:`~d2track.checkpoint.MissingWeightsError`. The same holds for ``reid_weights`` when there
+is a ReID model.
+
 The tracker is reset whenever a frame starts a new video (another ``video_id`` or
 ``frame_id == 0``). With ``public_detections`` the detector's RPN is replaced by the split's
 public detections, refined by its box head (MOTChallenge's public protocol, as MMTracking's
@@ -23,9 +30,9 @@ import os
 import cv2
 import numpy as np
 import torch
-from detectron2.checkpoint import DetectionCheckpointer
 from torch import nn
 
+from ...checkpoint.loading import CheckpointMismatchError, MissingWeightsError, load_weights
 from ..rcnn_ops import FrameDetector
 
 __all__ = ["TrackingByDetection"]
@@ -45,6 +52,7 @@ class TrackingByDetection(nn.Module):
         public_detections=None,
         detector_weights="",
         reid_weights="",
+        allow_partial_weights=False,
     ):
         """
         Args:
@@ -54,9 +62,14 @@ class TrackingByDetection(nn.Module):
                 (M, 4)) -> (M, D)``; needed by appearance trackers (DeepSORT, Tracktor's re-id).
             public_detections (callable or None): ``(video_name, frame_id) -> (boxes (N, 4),
                 scores (N,))`` in original coordinates, e.g. :class:`PublicDetections`.
-            detector_weights (str): a checkpoint of the detector alone, loaded now ("" for none;
-                a full-model ``train.init_checkpoint`` loaded later overrides it).
-            reid_weights (str): the same for the ReID model.
+            detector_weights (str or None): a checkpoint of the detector alone, loaded now;
+                every detector weight must be in it with its shape. "": not given here, the
+                weights must come from a whole-model checkpoint loaded later or from training
+                before inference (a whole-model checkpoint also overrides a given file). None:
+                random weights on purpose.
+            reid_weights (str or None): the same for the ReID model (only "" or None without).
+            allow_partial_weights (bool): load ``detector_weights`` / ``reid_weights`` that lack
+                some weights (or have other shapes) with Detectron2's warnings.
         """
         super().__init__()
         self.detector = detector
@@ -65,8 +78,10 @@ class TrackingByDetection(nn.Module):
         self.public_detections = public_detections
         if getattr(tracker, "needs_embeds", False) and reid is None:
             raise ValueError(f"{type(tracker).__name__} matches appearance: it needs a reid model")
-        _load(self.detector, detector_weights, "detector_weights")
-        _load(self.reid, reid_weights, "reid_weights")
+        self._without_weights = set()  # parts that still need weights before inference
+        self._init_weights("detector", detector_weights, allow_partial_weights)
+        self._init_weights("reid", reid_weights, allow_partial_weights)
+        self.register_load_state_dict_pre_hook(_note_loaded_parts)
         self._video = _NEW_VIDEO
 
     @property
@@ -76,6 +91,7 @@ class TrackingByDetection(nn.Module):
     def forward(self, batched_inputs):
         """Training: the detector's loss dict. Testing: one tracked ``Instances`` per frame."""
         if self.training:
+            self._without_weights.discard("detector")  # training gives the detector weights
             return self.detector(batched_inputs)
         return [self.track_frame(frame) for frame in batched_inputs]
 
@@ -100,6 +116,7 @@ class TrackingByDetection(nn.Module):
         """The tracker's inputs for one frame: detections (with ``embeds`` for appearance
         trackers) and the frame context (``frame_id``, ``image``, ``box_regressor``,
         ``embedder``; see :mod:`d2track.tracking.base`)."""
+        self.check_weights()
         frame_det = FrameDetector(self.detector, frame)
         detections = frame_det.detect(*self._public(frame))
         context = {"box_regressor": frame_det.regress}
@@ -120,6 +137,19 @@ class TrackingByDetection(nn.Module):
             context["frame_id"] = frame["frame_id"]
         return detections, context
 
+    def check_weights(self):
+        """Raise :class:`~d2track.checkpoint.MissingWeightsError` if the detector or the ReID
+        model got no weights (none given, none loaded, not trained) and was not declared random
+        (``detector_weights=None`` / ``reid_weights=None``)."""
+        for part in sorted(self._without_weights):
+            name = "the detector" if part == "detector" else "the ReID model"
+            raise MissingWeightsError(
+                f"TrackingByDetection: {name} has no weights. Set model.{part}_weights=PATH (a "
+                f"checkpoint of {name}), load a whole tracking model (train.init_checkpoint=PATH "
+                f"with --eval-only, --weights in the demos), or set model.{part}_weights=null "
+                "(None in a Python config) to run random weights on purpose."
+            )
+
     def reset(self):
         """Start a new video at the next frame (for streams without ``video_id``)."""
         self._video = _NEW_VIDEO
@@ -137,15 +167,36 @@ class TrackingByDetection(nn.Module):
         boxes, scores = self.public_detections(name, frame["frame_id"])
         return boxes.to(self.device), scores.to(self.device)
 
+    def _init_weights(self, part, path, allow_partial):
+        module, field = getattr(self, part), f"{part}_weights"
+        if path is None or (module is None and path == ""):
+            return
+        if module is None:
+            raise ValueError(f"TrackingByDetection: {field}={path!r} given but {part} is None")
+        if path == "":
+            self._without_weights.add(part)
+            return
+        if path == "None":
+            raise ValueError(
+                f"TrackingByDetection: {field}='None' is a string: write model.{field}=null on "
+                "the command line (None in a Python config) for random weights"
+            )
+        if "://" not in path and not os.path.isfile(path):
+            raise FileNotFoundError(f"TrackingByDetection: {field}={path!r} does not exist")
+        hint = "set model.allow_partial_weights=True to load it anyway"
+        try:
+            load_weights(module, path, allow_partial=allow_partial, hint=hint)
+        except CheckpointMismatchError as e:
+            raise CheckpointMismatchError(f"TrackingByDetection: model.{field}: {e}") from e
 
-def _load(module, path, field):
-    if not path:
-        return
-    if module is None:
-        raise ValueError(f"TrackingByDetection: {field}={path!r} given but the module is None")
-    if "://" not in path and not os.path.isfile(path):
-        raise FileNotFoundError(f"TrackingByDetection: {field}={path!r} does not exist")
-    DetectionCheckpointer(module).load(path)
+
+def _note_loaded_parts(module, state_dict, prefix, *args):
+    """A whole-model checkpoint with keys of a part (``detector.*``, ``reid.*``) gives it weights
+    (whether all of them fit is for the loader to check: :func:`~d2track.checkpoint.load_weights`).
+    """
+    for part in list(module._without_weights):
+        if any(key.startswith(f"{prefix}{part}.") for key in state_dict):
+            module._without_weights.discard(part)
 
 
 def _original_bgr(frame, frame_det):
