@@ -7,8 +7,13 @@ Examples::
     tools/lazyconfig_train_net.py --config-file CONFIG.py --num-gpus 8 train.max_iter=1000
     # resume from the last checkpoint in train.output_dir
     tools/lazyconfig_train_net.py --config-file CONFIG.py --resume
-    # evaluate a checkpoint
+    # evaluate a checkpoint (every model weight must be in it, unless --allow-partial)
     tools/lazyconfig_train_net.py --config-file CONFIG.py --eval-only train.init_checkpoint=W.pth
+
+An override key the config does not have is an error (``+key=value`` adds one). Checkpoints are
+written atomically; ``--resume`` continues bit-exactly on the CPU (random states and the data
+position are in the checkpoint). Processes of a single-machine run meet through a private file
+store unless ``--dist-url`` is given, so concurrent runs never collide on a port.
 
 The config needs ``model``, ``dataloader.{train,test,evaluator}``, ``optimizer``,
 ``lr_multiplier`` and ``train`` (as Detectron2's ``configs/common/train.py``).
@@ -30,10 +35,14 @@ from detectron2.engine import (
 )
 from detectron2.utils import comm
 
-from d2track.checkpoint import add_allow_partial_argument, load_eval_weights, resume_or_load
+from d2track.checkpoint import (
+    AtomicCheckpointer,
+    add_allow_partial_argument,
+    load_eval_weights,
+    resume_or_load,
+)
 from d2track.config import apply_overrides, load_config
 from d2track.engine import build_trainer, do_test, launch, resolve_device
-from d2track.engine.checkpointer import AtomicCheckpointer
 from d2track.engine.resume import (
     ResumeStateHook,
     drop_metrics_from,

@@ -1,5 +1,6 @@
-"""Checked checkpoint loading, and converters from other code bases to d2track module names."""
+"""Atomic checkpoints, checked checkpoint loading, and converters from other code bases."""
 
+from .atomic import AtomicCheckpointer, CheckpointLoadError
 from .loading import (
     CheckpointMismatchError,
     MissingWeightsError,
@@ -20,6 +21,8 @@ from .mmtrack import (
 )
 
 __all__ = [
+    "AtomicCheckpointer",
+    "CheckpointLoadError",
     "CheckpointMismatchError",
     "ConversionResult",
     "MissingWeightsError",

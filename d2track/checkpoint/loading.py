@@ -17,7 +17,8 @@ checks what it loaded:
   of the model still got a value, and checkpoints often carry parts the model does not build
   (a whole tracking model's ReID weights loaded into a model without ReID, old anchor buffers).
 * A missing file is a ``FileNotFoundError`` naming it (Detectron2 asserts, or with an empty path
-  silently loads nothing).
+  silently loads nothing); a file that cannot be read is a
+  :class:`~d2track.checkpoint.CheckpointLoadError` naming it.
 
 A model may define ``check_weights()`` that raises when some of its parts have no weights
 (:class:`~d2track.modeling.meta_arch.TrackingByDetection`); :func:`load_eval_weights` calls it.
@@ -25,8 +26,9 @@ A model may define ``check_weights()`` that raises when some of its parts have n
 
 import os
 
-from detectron2.checkpoint import DetectionCheckpointer
 from torch import nn
+
+from .atomic import AtomicCheckpointer
 
 __all__ = [
     "CheckpointMismatchError",
@@ -137,7 +139,7 @@ def add_allow_partial_argument(parser):
     return parser
 
 
-class _CheckedCheckpointer(DetectionCheckpointer):
+class _CheckedCheckpointer(AtomicCheckpointer):
     """``DetectionCheckpointer`` that checks the keys it loaded before anything else runs.
 
     ``require``: "all" (every model weight), "any" (at least one, when the model has any) or

@@ -20,6 +20,7 @@ __all__ = [
     "dumps_json",
     "make_temp_file",
     "new_file_mode",
+    "remove_temp_files",
     "to_strict_json",
 ]
 
@@ -87,10 +88,38 @@ def atomic_open(path, mode="w", **kwargs):
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
+        _fsync_folder(os.path.dirname(os.path.abspath(path)))  # the rename survives a power loss
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.remove(tmp)
         raise
+
+
+def _fsync_folder(folder):
+    with contextlib.suppress(OSError):  # not every file system can open or sync a folder
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def remove_temp_files(folder):
+    """Remove what interrupted :func:`atomic_open` writes left in ``folder`` (``.<name>.*.tmp``).
+
+    Call it only when nothing writes into ``folder`` (e.g. before a training run resumes in its
+    output folder).
+
+    Returns:
+        list[str]: the removed files.
+    """
+    removed = []
+    for entry in sorted(os.listdir(folder)) if os.path.isdir(folder) else ():
+        if entry.startswith(".") and entry.endswith(".tmp"):
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(os.path.join(folder, entry))
+                removed.append(os.path.join(folder, entry))
+    return removed
 
 
 def to_strict_json(obj, *, undefined=None, where=""):

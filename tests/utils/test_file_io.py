@@ -4,7 +4,7 @@ import os
 import numpy as np
 import pytest
 
-from d2track.utils.file_io import atomic_open, dump_json, new_file_mode
+from d2track.utils.file_io import atomic_open, dump_json, new_file_mode, remove_temp_files
 
 
 def test_dump_json_writes_and_replaces(tmp_path):
@@ -86,3 +86,12 @@ def test_dumps_json_is_strict():
 def test_new_file_mode_follows_the_umask(umask):
     assert new_file_mode() == 0o666 & ~umask
     assert new_file_mode(directory=True) == 0o777 & ~umask
+
+
+def test_remove_temp_files_removes_only_interrupted_writes(tmp_path):
+    for name in (".a.json.x1.tmp", ".model_final.pth.y2.tmp", "kept.tmp", ".hidden", "a.json"):
+        (tmp_path / name).write_text("x")
+    removed = remove_temp_files(str(tmp_path))
+    assert [os.path.basename(p) for p in removed] == [".a.json.x1.tmp", ".model_final.pth.y2.tmp"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".hidden", "a.json", "kept.tmp"]
+    assert remove_temp_files(str(tmp_path / "missing")) == []

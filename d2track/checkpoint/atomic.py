@@ -12,7 +12,7 @@ import os
 
 from detectron2.checkpoint import DetectionCheckpointer
 
-from d2track.utils.file_io import atomic_open
+from d2track.utils.file_io import atomic_open, remove_temp_files
 
 __all__ = ["AtomicCheckpointer", "CheckpointLoadError"]
 
@@ -45,13 +45,20 @@ class AtomicCheckpointer(DetectionCheckpointer):
     ``last_checkpoint``) appears complete or not at all. :meth:`get_checkpoint_file` (used by
     ``resume_or_load(..., resume=True)``) returns the tagged checkpoint if it loads, else the
     newest loadable ``*.pth`` of the folder, warning with both names. A file that cannot be
-    loaded raises :class:`CheckpointLoadError` naming it.
+    loaded raises :class:`CheckpointLoadError` naming it. Resuming first removes the temporary
+    files of writes that a kill interrupted.
     """
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.path_manager = _AtomicWrites(self.path_manager)
         self._preloaded = None  # (path, data) of the file get_checkpoint_file() just read
+
+    def resume_or_load(self, path, *, resume=True):
+        if resume and self.save_to_disk and self.save_dir:  # the writing process, as save()
+            for tmp in remove_temp_files(self.save_dir):
+                logger.info(f"removed {tmp}, left by an interrupted checkpoint write")
+        return super().resume_or_load(path, resume=resume)
 
     def get_checkpoint_file(self):
         tagged = super().get_checkpoint_file()

@@ -6,7 +6,7 @@ import os
 import pytest
 import torch
 
-from d2track.engine.checkpointer import AtomicCheckpointer, CheckpointLoadError
+from d2track.checkpoint import AtomicCheckpointer, CheckpointLoadError
 
 
 def _checkpointer(folder, value=0.0):
@@ -70,3 +70,19 @@ def test_resume_with_nothing_loadable_raises_naming_the_tagged_file(tmp_path):
     (tmp_path / "last_checkpoint").write_text("model_final.pth")
     with pytest.raises(CheckpointLoadError, match=str(tmp_path / "model_final.pth")):
         _checkpointer(tmp_path).resume_or_load("", resume=True)
+
+
+def test_resume_removes_temp_files_of_killed_writes(tmp_path):
+    _save(tmp_path, "model_0000004", 4, mtime=1000)
+    left = tmp_path / ".model_0000009.pth.k3j2x.tmp"  # what kill -9 during save() leaves
+    left.write_bytes(b"half")
+    _checkpointer(tmp_path).resume_or_load("", resume=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["last_checkpoint", "model_0000004.pth"]
+
+
+def test_checked_loading_names_an_unreadable_file(tmp_path):
+    from d2track.checkpoint import load_weights
+
+    (tmp_path / "empty.pth").write_bytes(b"")
+    with pytest.raises(CheckpointLoadError, match=f"cannot load checkpoint {tmp_path}/empty.pth"):
+        load_weights(torch.nn.Linear(2, 1), str(tmp_path / "empty.pth"))
