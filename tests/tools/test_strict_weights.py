@@ -42,9 +42,7 @@ def eval_only(config, *args, output_dir):
 
 def test_eval_only_refuses_a_checkpoint_of_another_model(reid_checkpoint, tmp_path):
     out = tmp_path / "eval"
-    result = eval_only(
-        DETECTOR, f"train.init_checkpoint={reid_checkpoint}", *TINY, output_dir=out
-    )
+    result = eval_only(DETECTOR, f"train.init_checkpoint={reid_checkpoint}", *TINY, output_dir=out)
     assert result.returncode != 0
     assert f"model weights found in {reid_checkpoint}" in result.stderr
     assert "CheckpointMismatchError" in result.stderr and "--allow-partial" in result.stderr
