@@ -34,6 +34,7 @@ from detectron2.engine import (
     hooks,
 )
 from detectron2.utils import comm
+from detectron2.utils.logger import setup_logger
 
 from d2track.checkpoint import (
     AtomicCheckpointer,
@@ -114,6 +115,8 @@ def main(args):
     cfg = apply_overrides(cfg, args.opts)
     cfg.train.device = resolve_device(cfg.train.device)
     default_setup(cfg, args)
+    # default_setup logs "detectron2" and "fvcore" only; d2track's messages go to the same places
+    setup_logger(cfg.train.output_dir, distributed_rank=comm.get_rank(), name="d2track")
     if args.eval_only:
         return do_eval_only(cfg, allow_partial=args.allow_partial)
     do_train(args, cfg)

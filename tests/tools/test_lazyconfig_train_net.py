@@ -67,6 +67,8 @@ def test_eval_only_loads_weights_and_scores(trained, tmp_path):
     results = json.loads((out / "eval_results.json").read_text())
     assert "AP" in results["bbox"]
     assert "copypaste: AP,AP50,AP75" in result.stdout
+    # d2track's own log lines reach the tool's output (and log.txt) like Detectron2's
+    assert f"evaluation results written to {out / 'eval_results.json'}" in result.stdout
     assert not (out / "model_final.pth").exists()
 
 
