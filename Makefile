@@ -57,6 +57,7 @@ lint: setup
 	$(PY) -m black --check --quiet $(LINT_PATHS)
 	$(PY) -m isort --check-only --quiet $(LINT_PATHS)
 	$(PY) -m flake8 $(LINT_PATHS)
+	$(dir $(PY))lint-imports --no-cache
 
 format: setup
 	$(PY) -m black --quiet $(LINT_PATHS)

@@ -36,6 +36,13 @@ setup(
     packages=find_packages(include=["d2track", "d2track.*"]),
     install_requires=["torch>=1.10", "torchvision"] + DETECTRON2_RUNTIME + VIDEO,
     extras_require={
-        "dev": ["pytest>=7", "pytest-timeout", "shapely>=2", "flake8", "isort>=5"],
+        "dev": [
+            "pytest>=7",
+            "pytest-timeout",
+            "shapely>=2",
+            "flake8",
+            "isort>=5",
+            "import-linter>=2.0",
+        ],
     },
 )

@@ -8,15 +8,18 @@ Examples::
 
 The output ``{"model": ..., "__author__": "mmtracking", "matching_heuristics": False}`` loads
 with ``DetectionCheckpointer(model).load(OUTPUT)``. Detector keys are renamed by
-``d2track.checkpoint.mmtrack.detector_rules``; ``--method`` adds that method's table (registered
-by ``d2track.projects.<method>``). Keys no rule matches are listed and left out; ``--strict`` then
-exits with status 1. A bad input file prints one line naming it and exits with status 2.
+``d2track.checkpoint.mmtrack.detector_rules``; ``--method`` imports the project package
+``d2track.projects.<method>`` (any ``projects/*/<method>/``, see ``d2track.projects``), which
+registers its table, and adds that table. Keys no rule matches are listed and left out;
+``--strict`` then exits with status 1. A bad input file prints one line naming it and exits with
+status 2.
 """
 
 import d2track  # noqa: F401  (first: installs the Detectron2 compat layer)
 
 # isort: split
 import argparse
+import importlib
 import pickle
 import sys
 
@@ -29,7 +32,7 @@ from d2track.checkpoint.mmtrack import (
     method_rules,
 )
 from d2track.data.converters.common import ConverterInputError, require_file
-from d2track.projects import PROJECTS
+from d2track.projects import discover_projects
 from d2track.utils.file_io import atomic_open
 
 
@@ -37,7 +40,12 @@ def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("input", help="MMTracking checkpoint (.pth with 'state_dict')")
     parser.add_argument("output", help="Detectron2 checkpoint to write (.pth)")
-    parser.add_argument("--method", choices=sorted(PROJECTS), help="add this method's rules")
+    parser.add_argument(
+        "--method",
+        choices=sorted(discover_projects()),
+        help="add the rules of this project package (projects/*/METHOD/; more roots in "
+        "$D2TRACK_PROJECTS)",
+    )
     parser.add_argument(
         "--imagenet",
         action="store_true",
@@ -94,8 +102,10 @@ def main(argv=None):
         return 2
     extra = imagenet_resnet_rules() if args.imagenet else ()
     if args.method:
-        extra = method_rules(args.method)
-        if extra is None:
+        importlib.import_module(f"d2track.projects.{args.method}")  # registers its rules
+        try:
+            extra = method_rules(args.method)
+        except KeyError:
             print(
                 f"warning: d2track.projects.{args.method} registers no conversion rules yet: "
                 "its method keys are listed as unmapped",

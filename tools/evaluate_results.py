@@ -6,7 +6,7 @@ Examples::
     tools/evaluate_results.py mot --gt datasets/MOT17/train --results out/mot --benchmark MOT17
     tools/evaluate_results.py sot --gt lasot/gt --results out/lasot --visible lasot/visible \\
         --protocol lasot --plots out/plots
-    tools/evaluate_results.py vot --gt datasets/vot2018 --results out/vot --dataset vot2018
+    tools/evaluate_results.py vot --gt datasets/vot2018/data --results out/vot --dataset vot2018
     tools/evaluate_results.py vis --gt ytvis/valid.json --results out/submission.zip
     tools/evaluate_results.py vid --gt vid/val_cocovid.json --results out/dets.json --json m.json
 

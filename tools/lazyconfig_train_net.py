@@ -54,6 +54,26 @@ from d2track.engine.resume import (
 logger = logging.getLogger("d2track")
 
 
+# --help shows this instead of Detectron2's yacs examples (``MODEL.WEIGHTS path``).
+EPILOG = """
+Config overrides follow the options as LazyConfig's path.key=value (not yacs "KEY VALUE" pairs);
+a key the config does not have is an error, +key=value adds one, ++key=value adds or changes one.
+
+Examples:
+  train (N processes per machine: GPUs, or CPU processes with gloo when CUDA is missing)
+    %(prog)s --config-file CONFIG.py --num-gpus 2 train.max_iter=1000 train.output_dir=output/run
+  resume from the last checkpoint in train.output_dir
+    %(prog)s --config-file CONFIG.py --resume train.output_dir=output/run
+  evaluate a checkpoint (it must hold every model weight, unless --allow-partial)
+    %(prog)s --config-file CONFIG.py --eval-only train.init_checkpoint=output/run/model_final.pth
+  add a key that the config does not have
+    %(prog)s --config-file CONFIG.py +new.key=1
+  two machines with 8 GPUs each (run on each machine with its --machine-rank)
+    %(prog)s --config-file CONFIG.py --num-gpus 8 --num-machines 2 --machine-rank 0 \\
+        --dist-url tcp://HOST:PORT
+"""
+
+
 def build_hooks(cfg, model, checkpointer):
     main = comm.is_main_process()
     return [
@@ -123,7 +143,7 @@ def main(args):
 
 
 def invoke_main():
-    args = add_allow_partial_argument(default_argument_parser()).parse_args()
+    args = add_allow_partial_argument(default_argument_parser(epilog=EPILOG)).parse_args()
     load_config(args.config_file, args.opts)  # a misspelled key exits here, before launch
     launch(
         main,

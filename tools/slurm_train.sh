@@ -2,7 +2,8 @@
 # Train (or evaluate) with tools/lazyconfig_train_net.py on a Slurm cluster.
 #
 # Usage: tools/slurm_train.sh PARTITION JOB_NAME CONFIG NODES GPUS_PER_NODE [tool args...]
-#   e.g. tools/slurm_train.sh gpu selsa projects/SELSA/configs/x.py 2 8 train.output_dir=out
+#   e.g. tools/slurm_train.sh gpu selsa \
+#       projects/SELSA/configs/selsa_faster_rcnn_r50_dc5_7e_imagenetvid.py 2 8 train.output_dir=out
 #
 # One Slurm task runs per node; Detectron2's launch() then spawns GPUS_PER_NODE workers on it.
 # The first node of the allocation hosts the rendezvous (PORT, default a free-ish 29500+).

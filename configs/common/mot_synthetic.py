@@ -4,8 +4,10 @@
 ``configs/mot/faster_rcnn_tiny_400it_synthetic_mot.py`` (train it first; pass its
 ``model_final.pth`` as ``model.detector_weights``), tracking ``synthetic_mot_val`` frame by
 frame, scored by :class:`~d2track.evaluation.MOTEvaluator`. Project configs set
-``model.tracker`` (and ``model.reid`` for appearance trackers). Training such a config trains the
-detector alone, as MMTracking's MOT models do.
+``model.tracker`` (``configs/common/trackers.py``) and, for appearance trackers, ``model.reid =
+reid``: the tiny ReID model of ``configs/reid/reid_tiny_400it_synthetic.py`` (its
+``model_final.pth`` is ``model.reid_weights``). Training such a config trains the detector alone,
+as MMTracking's MOT models do. Weights are as in ``mot17_tracking.py``.
 """
 
 from detectron2.config import LazyCall as L
@@ -17,11 +19,5 @@ _detector = get_config("mot/faster_rcnn_tiny_400it_synthetic_mot.py")
 train, optimizer, lr_multiplier = _detector.train, _detector.optimizer, _detector.lr_multiplier
 dataloader = get_config("common/data/synthetic_mot.py").dataloader
 
-model = L(TrackingByDetection)(
-    detector=_detector.model,
-    tracker=None,
-    reid=None,
-    detector_weights="",  # required: a checkpoint, or None for a random detector on purpose
-    reid_weights="",  # the same when model.reid is set
-    allow_partial_weights=False,  # True: load checkpoints that lack weights, with warnings
-)
+model = L(TrackingByDetection)(detector=_detector.model, tracker=None)
+reid = get_config("reid/reid_tiny_400it_synthetic.py").model

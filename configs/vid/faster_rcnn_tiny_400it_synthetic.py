@@ -10,5 +10,4 @@ dataloader = get_config("common/data/synthetic_vid.py").dataloader
 schedule = get_config("common/cpu_schedule_400it.py")
 train, optimizer, lr_multiplier = schedule.train, schedule.optimizer, schedule.lr_multiplier
 dataloader.train.dataset.ref_sampler = None
-dataloader.test.ref_sampler = None
 model = get_config("common/models/faster_rcnn_tiny_synthetic.py").model

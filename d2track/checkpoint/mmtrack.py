@@ -27,7 +27,6 @@ Conventions (checked against MMCV/MMDetection 2.x and Detectron2 0.6):
 """
 
 import dataclasses
-import importlib
 import re
 from typing import Callable, Optional
 
@@ -224,28 +223,30 @@ def register_method_rules(method, rules):
         ))
 
     Args:
-        method (str): a package name of ``d2track.projects`` ("dff", "fgfa", "selsa", "troi").
+        method (str): the method's name, by convention its project's package name
+            (``d2track.projects.<method>``, what ``tools/convert_mmtrack_checkpoint.py --method``
+            takes).
         rules (Iterable[Rule]): its rules; replaces any earlier registration.
     """
     _METHOD_RULES[method] = tuple(rules)
 
 
 def method_rules(method):
-    """The registered rules of ``method``, importing ``d2track.projects.<method>`` first.
+    """The rules registered for ``method``.
+
+    This module does not import projects: a project registers its rules when it is imported
+    (``import d2track.projects.<method>``), as ``tools/convert_mmtrack_checkpoint.py`` does for
+    the ``--method`` it is given.
 
     Returns:
-        tuple[Rule] or None: None if the method's package registers no table (yet).
+        tuple[Rule]
 
     Raises:
-        KeyError: if ``method`` is not a d2track project.
+        KeyError: if nothing registered rules for ``method``.
     """
-    from d2track.projects import PROJECTS
-
-    if method not in PROJECTS:
-        raise KeyError(f"unknown method {method!r}; known: {sorted(PROJECTS)}")
-    try:
-        importlib.import_module(f"d2track.projects.{method}")
-    except ModuleNotFoundError as e:
-        if e.name != f"d2track.projects.{method}":
-            raise
-    return _METHOD_RULES.get(method)
+    if method not in _METHOD_RULES:
+        raise KeyError(
+            f"no checkpoint rules registered for {method!r} (registered: "
+            f"{sorted(_METHOD_RULES)}); import its project (d2track.projects.{method}) first"
+        )
+    return _METHOD_RULES[method]

@@ -55,8 +55,10 @@ def build_video_test_loader(dataset_dicts, *, mapper, ref_sampler=None, num_work
     Args:
         dataset_dicts (list[dict]): per-frame dicts, videos contiguous and in frame order.
         mapper (callable): e.g. :class:`~d2track.data.mappers.VideoTestMapper`.
-        ref_sampler (callable or None): test-time reference sampling (e.g.
-            ``RefSampler(method="test_with_adaptive_stride", ...)``): each item is then
+        ref_sampler (callable or None): test-time reference sampling, the model's
+            (``model.memory.sampler``: the VID data configs set
+            ``ref_sampler="${oc.select:model.memory.sampler,null}"``), e.g.
+            ``RefSampler(method="test_with_adaptive_stride", ...)``: each item is then
             ``{"key": frame, "refs": [frames]}``; None: each item is the frame dict.
     """
     index = build_video_index(dataset_dicts)

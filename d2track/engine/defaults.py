@@ -8,11 +8,13 @@ import os
 import torch
 from detectron2.config import instantiate
 from detectron2.engine import AMPTrainer, SimpleTrainer
-from detectron2.evaluation import inference_on_dataset, print_csv_format
+from detectron2.evaluation import print_csv_format
 from detectron2.utils import comm
 
 from d2track.evaluation.undefined import collect_undefined_reasons, undefined_notes
 from d2track.utils.file_io import dump_json
+
+from .video_inference import inference_on_dataset
 
 __all__ = ["resolve_device", "build_trainer", "clip_gradients", "do_test", "EVAL_RESULTS_FILE"]
 
@@ -77,6 +79,9 @@ def _with_output_dir(evaluator_cfg, output_dir):
 
 def do_test(cfg, model):
     """Run ``cfg.dataloader.test`` through ``cfg.dataloader.evaluator``.
+
+    Inference is :func:`~d2track.engine.video_inference.inference_on_dataset`: Detectron2's, plus
+    the model's video post-processor (e.g. track interpolation) at each video's end.
 
     The results are printed and, on the main process, written atomically to
     ``<train.output_dir>/eval_results.json`` as strict JSON. An undefined metric (NaN, e.g. AP_s

@@ -12,9 +12,10 @@ import itertools
 import logging
 
 from detectron2.config import instantiate
-from detectron2.evaluation import inference_on_dataset
 from omegaconf import ListConfig, OmegaConf
 from torch import nn
+
+from .video_inference import inference_on_dataset
 
 __all__ = ["tracker_grid", "ReplayDetections", "search"]
 
@@ -64,6 +65,14 @@ class ReplayDetections(nn.Module):
             instances = self.model.tracker.update(detections, **dict(context))
             outputs.append({"instances": instances})
         return outputs
+
+    @property
+    def video_postprocessor(self):
+        return getattr(self.model, "video_postprocessor", None)
+
+    def postprocess_video(self, frames, outputs):
+        """The model's :meth:`~TrackingByDetection.postprocess_video`."""
+        return self.model.postprocess_video(frames, outputs)
 
 
 def search(cfg, model, *, metrics=("HOTA", "MOTA", "IDF1")):

@@ -8,13 +8,20 @@ Example::
 
 Each frame is preprocessed as the config's test mapper would (:class:`VideoPredictor`), detected
 and tracked before the next one is read, so the loop runs at the source's pace and keeps only the
-current frame. The model's tracker is reset when the stream starts.
+current frame. The model's tracker is reset when the stream starts. A model's
+``video_postprocessor`` (an offline step over a whole video, e.g. track interpolation) is not
+applied: frames are yielded as they are tracked, so it shows in evaluated and written results
+(:func:`~d2track.engine.video_inference.inference_on_dataset`) only.
 """
+
+import logging
 
 from ..utils.video_io import capture_frames
 from .video_predictor import VideoPredictor, open_frame_source
 
 __all__ = ["open_stream", "track_stream"]
+
+logger = logging.getLogger(__name__)
 
 
 def open_stream(source):
@@ -51,6 +58,12 @@ def track_stream(source, model, *, augmentations=(), image_format="BGR"):
     frames = open_stream(source) if isinstance(source, (int, str)) else iter(source)
     if hasattr(model, "reset"):
         model.reset()
+    if getattr(model, "video_postprocessor", None) is not None:
+        name = type(model.video_postprocessor).__name__
+        logger.info(
+            f"track_stream: the model's video_postprocessor ({name}) needs whole videos; "
+            "frames are yielded as tracked, without it"
+        )
     predictor = VideoPredictor(model, augmentations=augmentations, image_format=image_format)
     for _, frame, instances in predictor(frames):
         yield frame, instances

@@ -2,11 +2,11 @@
 folder of frames, outside the dataset machinery.
 
 What the test loader does for a registered dataset (``build_video_test_loader``: a
-``VideoFrameDataset`` with the config's test ``RefSampler``, then ``VideoTestMapper``), this
-module does for a raw video: frame ``i`` goes to the model with ``ref_frames`` for exactly the ids
-``sample_ref_frames(i, video_length, ...)`` returns, read, converted to the config's
-``image_format`` and resized by the same draw of the test augmentations as the key frame
-(``augment_clip``), so the model sees the numbers the evaluation sees.
+``VideoFrameDataset`` with the test ``RefSampler`` of the model's memory, then
+``VideoTestMapper``), this module does for a raw video: frame ``i`` goes to the model with
+``ref_frames`` for exactly the ids ``model.memory.sampler(i, video_length)`` returns, read,
+converted to the config's ``image_format`` and resized by the same draw of the test augmentations
+as the key frame (``augment_clip``), so the model sees the numbers the evaluation sees.
 
 Conventions:
 
@@ -20,8 +20,9 @@ Conventions:
   frame, so the key-frame stream and a reference stream running ahead of it (``fix_stride``) or
   the one forward pass over the whole video for ``adaptive_stride``'s references each decode
   once.
-* Without a test ``RefSampler`` in ``cfg.dataloader.test`` the model's memory must be ``online``
-  (it never reads references); a sampler whose method does not match the memory mode is an error.
+* The reference policy is the model's: ``model.memory.sampler`` (a test ``RefSampler``; None, or
+  no memory, delivers no reference frame: an ``online`` memory, DFF's key-frame memory, a
+  single-frame detector).
 """
 
 import re
@@ -36,7 +37,6 @@ from detectron2.data import detection_utils as utils
 from detectron2.utils.file_io import PathManager
 from PIL import Image
 
-from ..data.sampling import RefSampler
 from ..data.transforms import augment_clip
 
 __all__ = [
@@ -46,16 +46,11 @@ __all__ = [
     "FolderFrameSource",
     "VideoFileFrameSource",
     "open_frame_source",
-    "find_test_ref_sampler",
     "find_thing_classes",
     "VideoPredictor",
 ]
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
-_SAMPLER_MODES = {
-    "test_with_adaptive_stride": "adaptive_stride",
-    "test_with_fix_stride": "fix_stride",
-}
 
 
 def natural_sort_key(name):
@@ -213,20 +208,6 @@ def _walk(node):
             yield from _walk(value)
 
 
-def find_test_ref_sampler(test_cfg):
-    """The test-time :class:`RefSampler` configured under ``test_cfg`` (``cfg.dataloader.test``).
-
-    Returns:
-        RefSampler or None: the first ``L(RefSampler)(method="test_with_...")`` found, built.
-    """
-    for node in _walk(test_cfg):
-        target = node.get("_target_")
-        if target is RefSampler or (isinstance(target, str) and target.endswith("RefSampler")):
-            if str(node.get("method", "")).startswith("test_with_"):
-                return instantiate(node)
-    return None
-
-
 def find_thing_classes(test_cfg):
     """``thing_classes`` of the first dataset named (``names=``) under ``test_cfg``, or None."""
     for node in _walk(test_cfg):
@@ -250,50 +231,32 @@ class VideoPredictor:
 
     Example::
 
-        predictor = VideoPredictor(model, augmentations=[T.ResizeShortestEdge(600, 1000)],
-                                   ref_sampler=RefSampler(method="test_with_adaptive_stride",
-                                                          frame_range=[-7, 7]))
+        predictor = VideoPredictor(model, augmentations=[T.ResizeShortestEdge(600, 1000)])
         for index, frame_bgr, instances in predictor(open_frame_source("video.mp4")):
             ...
     """
 
-    def __init__(self, model, *, augmentations, image_format="BGR", ref_sampler=None):
+    def __init__(self, model, *, augmentations, image_format="BGR"):
         """
         Args:
-            model (VideoRCNN): in eval mode, weights loaded; its ``memory.mode`` must fit
-                ``ref_sampler``.
+            model (VideoRCNN): in eval mode, weights loaded; frames go with the references of
+                ``model.memory.sampler`` (none if it is None or the model has no memory).
             augmentations (list[Augmentation]): the test mapper's (deterministic) augmentations.
             image_format (str): the test mapper's ``image_format``.
-            ref_sampler (RefSampler or None): the test sampler; None only for ``online`` memory.
         """
-        mode = getattr(getattr(model, "memory", None), "mode", "online")
-        if mode == "online":
-            ref_sampler = None  # the online memory never reads references: do not decode them
-        elif ref_sampler is None:
-            raise ValueError(
-                f"the model's memory mode {mode!r} needs reference frames, but the config has no "
-                "test RefSampler (cfg.dataloader.test ... ref_sampler=L(RefSampler)(method="
-                "'test_with_...')); set model.memory.mode=online to use past frames only"
-            )
-        elif _SAMPLER_MODES.get(ref_sampler.method) != mode:
-            raise ValueError(
-                f"test RefSampler method {ref_sampler.method!r} does not match the model's memory "
-                f"mode {mode!r}"
-            )
         self.model = model
         self.augmentations = list(augmentations)
         self.image_format = image_format
-        self.ref_sampler = ref_sampler
+        self.ref_sampler = getattr(getattr(model, "memory", None), "sampler", None)
 
     @classmethod
     def from_config(cls, cfg, model):
-        """A predictor with the test mapper and sampler of a LazyConfig's ``dataloader.test``."""
+        """A predictor with the test mapper of a LazyConfig's ``dataloader.test``."""
         mapper = cfg.dataloader.test.mapper
         return cls(
             model,
             augmentations=instantiate(mapper.augmentations),
             image_format=mapper.get("image_format", "BGR"),
-            ref_sampler=find_test_ref_sampler(cfg.dataloader.test),
         )
 
     def model_input(self, frames, video_length, index, ref_ids, video_id=0):

@@ -14,6 +14,10 @@ otherwise), ``mot_class_id`` the MOTChallenge class (else 1, pedestrian) and ``v
 as TrackEval's summary prints them (``HOTA`` 45.3; counts stay integers; ``FP_per_frame`` and
 ``MOTP_sum`` are not rates and stay as they are), with TrackEval's raw per-sequence numbers
 (fractions) in ``<output_dir>/mot_metrics.json``.
+
+It scores the tracks it is given: post-processes such as track interpolation belong to the model
+(``TrackingByDetection(video_postprocessor=...)``), so that every reader of its outputs sees
+the same tracks.
 """
 
 import logging
@@ -22,7 +26,6 @@ import os
 import numpy as np
 from detectron2.structures import BoxMode
 
-from d2track.tracking.interpolation import interpolate_tracks
 from d2track.utils.file_io import dump_json
 
 from .mot_data import MOTSequence, preprocess_sequence, write_mot_txt
@@ -111,7 +114,6 @@ class MOTEvaluator(VideoEvaluator):
         convention="trackeval",
         metrics=("HOTA", "CLEAR", "Identity"),
         class_id=None,
-        interpolation=None,
         format_only=False,
         output_dir=None,
         distributed=True,
@@ -126,10 +128,6 @@ class MOTEvaluator(VideoEvaluator):
             metrics (tuple[str]): among HOTA, CLEAR, Identity.
             class_id (int or None): keep only predictions of this contiguous class (None: all
                 predictions are pedestrians, as in MOTChallenge).
-            interpolation (dict or None): fill short gaps of each track before writing and
-                scoring, with these arguments of :func:`d2track.tracking.interpolate_tracks`
-                (e.g. ``dict(min_num_frames=5, max_num_frames=20)``, MMTracking's
-                ``interpolate_tracks_cfg``); None: no interpolation.
             format_only (bool): only write the MOTChallenge txt files (test splits).
             output_dir (str or None): where ``mot_results/<video>.txt`` and ``mot_metrics.json``
                 go; required with ``format_only``.
@@ -142,7 +140,6 @@ class MOTEvaluator(VideoEvaluator):
         self.convention = convention
         self.metrics = tuple(metrics)
         self.class_id = class_id
-        self.interpolation = dict(interpolation) if interpolation is not None else None
         self.format_only = format_only
         super().__init__(dataset_name, output_dir=output_dir, distributed=distributed)
 
@@ -187,9 +184,6 @@ class MOTEvaluator(VideoEvaluator):
             name = str(frames[0].get("video_name", f"video_{video_id}"))
             by_number = {fid + 1: r for fid, r in frame_records.items()}
             tracker = _tracker_rows(by_number)
-            if self.interpolation is not None:
-                # linear in x, y, w, h as in x1, y1, x2, y2: the MOT rows interpolate as they are
-                tracker = interpolate_tracks(tracker, **self.interpolation)
             self._write_results(name, frames, tracker)
             sequences[name] = MOTSequence.from_rows(
                 name, len(frames), gt_rows_from_dicts(frames), tracker

@@ -1,20 +1,24 @@
 """Per-video memory of reference frames for test-time video detection.
 
 One implementation of what MMTracking 0.x's ``SELSA.extract_feats`` / ``FGFA.extract_feats`` do
-with their ``memo`` (``mmtrack/models/vid/selsa.py``), driven by the frames that d2track's test
-samplers deliver (:class:`~d2track.data.sampling.RefSampler`):
+with their ``memo`` (``mmtrack/models/vid/selsa.py``). The memory holds the test-time reference
+policy: its :class:`~d2track.data.sampling.RefSampler` (``memory.sampler``) is the one the test
+loader (``dataloader.test.ref_sampler`` interpolates ``model.memory.sampler``) and
+:class:`~d2track.engine.video_predictor.VideoPredictor` deliver frames with, and its method gives
+the mode:
 
 ``adaptive_stride`` (``test_with_adaptive_stride``)
     Frame 0 brings the video's references (sampled over the whole video); they are encoded once
     and kept for the whole video. Every frame's references are those plus the key frame itself.
-``fix_stride`` (``test_with_fix_stride``)
-    Frame 0 brings a window of ``2 * num_left_ref_imgs + 1`` frames centred on it; every
-    ``frame_stride``-th frame brings one new frame: the window slides by one (oldest dropped) and
-    its centre is the key frame, already encoded. On other frames the key frame is encoded and
-    takes the centre's place. The references are the window.
-``online`` (d2track's, for streams)
+``fix_stride`` (``test_with_fix_stride``, ``frame_range`` ``[a, b]``, ``stride`` ``s``)
+    Frame 0 brings a window of ``b - a + 1`` frames with the key at index ``|a|``; every ``s``-th
+    frame brings one new frame: the window slides by one (oldest dropped) and its entry ``|a|`` is
+    the key frame, already encoded. On other frames the key frame is encoded and takes that
+    entry's place. The references are the window.
+``online`` (no sampler: d2track's, for streams)
     Only past frames: the references are the last ``num_online_refs`` key frames plus the key
-    frame. Delivered reference frames are never read, so no future frame can leak in.
+    frame. No reference frame is delivered (any would never be read), so no future frame can leak
+    in.
 
 The memory stores whatever the model's ``encode`` returns for a frame (features, proposals,
 images): it never looks inside. It is reset when a new video starts (another ``video_id``, or
@@ -23,9 +27,16 @@ images): it never looks inside. It is reset when a new video starts (another ``v
 
 from collections import deque
 
+from ..data.sampling import normalize_frame_range
+
 __all__ = ["ReferenceMemory", "MEMORY_MODES", "VideoMemory"]
 
 MEMORY_MODES = ("adaptive_stride", "fix_stride", "online")
+#: the memory mode of each test sampling method (no sampler: ``online``).
+_SAMPLER_MODES = {
+    "test_with_adaptive_stride": "adaptive_stride",
+    "test_with_fix_stride": "fix_stride",
+}
 
 
 class VideoMemory:
@@ -33,6 +44,10 @@ class VideoMemory:
 
     Subclasses extend :meth:`reset` and call :meth:`advance` first in their ``step``.
     """
+
+    #: RefSampler or None: the test sampler whose frames the memory reads (None: it reads none,
+    #: and the test loader and the predictor deliver none).
+    sampler = None
 
     def reset(self):
         """Forget the current video."""
@@ -61,24 +76,29 @@ class VideoMemory:
 class ReferenceMemory(VideoMemory):
     """Which encoded frames are the references of each test frame of a video."""
 
-    def __init__(
-        self, *, mode="adaptive_stride", num_left_ref_imgs=10, frame_stride=1, num_online_refs=14
-    ):
+    def __init__(self, *, sampler, num_online_refs=14):
         """
         Args:
-            mode (str): one of :data:`MEMORY_MODES`.
-            num_left_ref_imgs (int): ``fix_stride``: references on each side of the key frame.
-            frame_stride (int): ``fix_stride``: frames between two new references.
+            sampler (RefSampler or None): the test-time reference policy, a ``test_with_*``
+                :class:`~d2track.data.sampling.RefSampler`; its method gives the mode (see the
+                module), its ``frame_range`` and ``stride`` the ``fix_stride`` window. None:
+                ``online``.
             num_online_refs (int): ``online``: past key frames kept.
         """
-        if mode not in MEMORY_MODES:
-            raise ValueError(f"mode must be one of {MEMORY_MODES}, got {mode!r}")
-        if min(num_left_ref_imgs, frame_stride, num_online_refs) < 1:
-            raise ValueError("num_left_ref_imgs, frame_stride and num_online_refs must be >= 1")
-        self.mode = mode
-        self.num_left_ref_imgs = num_left_ref_imgs
-        self.frame_stride = frame_stride
+        if sampler is not None and getattr(sampler, "method", None) not in _SAMPLER_MODES:
+            raise ValueError(
+                f"sampler must be a test RefSampler (method one of {tuple(_SAMPLER_MODES)}) or "
+                f"None (online), got {sampler!r}"
+            )
+        if num_online_refs < 1:
+            raise ValueError(f"num_online_refs must be >= 1, got {num_online_refs}")
+        self.sampler = sampler
+        self.mode = "online" if sampler is None else _SAMPLER_MODES[sampler.method]
         self.num_online_refs = num_online_refs
+        if self.mode == "fix_stride":
+            first, last = normalize_frame_range(sampler.frame_range)
+            self.num_left_ref_imgs, self.window = -first, last - first + 1
+            self.frame_stride = sampler.stride
         self.reset()
 
     def reset(self):
@@ -107,22 +127,21 @@ class ReferenceMemory(VideoMemory):
             if not refs:
                 raise ValueError(
                     "adaptive_stride needs the video's reference frames on its first frame "
-                    "(RefSampler(method='test_with_adaptive_stride'))"
+                    "(deliver the frames of model.memory.sampler)"
                 )
             self._entries = deque(encode(r) for r in refs)
         key = encode(frame)
         return key, [*self._entries, key]
 
     def _step_fix_stride(self, frame, refs, encode):
-        window = 2 * self.num_left_ref_imgs + 1
         if self._frame == 0:
-            if len(refs) != window:
+            if len(refs) != self.window:
                 raise ValueError(
-                    f"fix_stride with num_left_ref_imgs={self.num_left_ref_imgs} needs {window} "
-                    f"reference frames on the first frame, got {len(refs)} "
-                    "(RefSampler(method='test_with_fix_stride'))"
+                    f"fix_stride with frame_range {self.sampler.frame_range} needs {self.window} "
+                    f"reference frames on the first frame, got {len(refs)} (deliver the frames "
+                    "of model.memory.sampler)"
                 )
-            self._entries = deque((encode(r) for r in refs), maxlen=window)
+            self._entries = deque((encode(r) for r in refs), maxlen=self.window)
         elif self._frame % self.frame_stride == 0:
             if len(refs) != 1:
                 raise ValueError(

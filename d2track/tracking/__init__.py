@@ -6,7 +6,7 @@ See :mod:`d2track.tracking.base` for the contract. The trackers follow MMTrackin
 
 from .base import BaseTracker, check_detections, select_tracked
 from .byte_tracker import ByteTracker
-from .interpolation import interpolate_tracks
+from .interpolation import InterpolateTracks, interpolate_tracks
 from .matching import embedding_cost, forbid_class_mismatch, iou_cost, linear_assignment
 from .sort_tracker import DeepSORTTracker, SORTTracker
 from .tracktor import TracktorTracker
@@ -15,6 +15,7 @@ __all__ = [
     "BaseTracker",
     "ByteTracker",
     "DeepSORTTracker",
+    "InterpolateTracks",
     "SORTTracker",
     "TracktorTracker",
     "check_detections",

@@ -23,10 +23,9 @@ import numpy as np
 import torch
 from detectron2.structures import Instances
 
-from d2track.modeling.motion.kalman_filter import xyxy_to_xyah
-
 from .base import BaseTracker, select_tracked
 from .matching import embedding_cost, forbid_class_mismatch, match_by_iou, matched_pairs
+from .motion.kalman_filter import xyxy_to_xyah
 from .track_table import TrackTable
 
 __all__ = ["SORTTracker", "DeepSORTTracker"]

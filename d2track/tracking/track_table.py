@@ -8,7 +8,7 @@ arrays); positions change when :meth:`TrackTable.keep` drops tracks, identities 
 
 import numpy as np
 
-from d2track.modeling.motion.kalman_filter import KalmanFilter, xyah_to_xyxy, xyxy_to_xyah
+from .motion.kalman_filter import KalmanFilter, xyah_to_xyxy, xyxy_to_xyah
 
 __all__ = ["TrackTable"]
 

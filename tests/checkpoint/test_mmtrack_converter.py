@@ -225,13 +225,15 @@ def test_anchor_counts_are_options():
 
 
 def test_method_registry(monkeypatch):
-    from d2track import projects
-
     monkeypatch.setattr(mmtrack, "_METHOD_RULES", {})
-    monkeypatch.setitem(projects.PROJECTS, "fake_method", "FakeMethod")  # no such folder
-    with pytest.raises(KeyError, match="unknown method 'nope'"):
-        method_rules("nope")
-    assert method_rules("fake_method") is None
+    with pytest.raises(
+        KeyError,
+        match=r"no checkpoint rules registered for 'fake_method'.*"
+        r"import its project \(d2track.projects.fake_method\) first",
+    ):
+        method_rules("fake_method")  # never imports a project
     table = (Rule(r"aggregator\.(.*)", r"roi_heads.box_head.aggregator.\1"),)
     register_method_rules("fake_method", table)
     assert method_rules("fake_method") == table
+    register_method_rules("fake_method", [])
+    assert method_rules("fake_method") == ()

@@ -247,10 +247,24 @@ def test_adaptive_stride_later_frames_reuse_memory():
         assert refs == []
 
 
-def test_test_methods_override_num_ref_imgs_with_warning():
-    with pytest.warns(UserWarning, match="num_ref_imgs=1 differs .* using 4"):
+def test_test_methods_derive_num_ref_imgs_from_frame_range():
+    with no_warnings():
         refs = sample_ref_frames(0, 10, method="test_with_adaptive_stride", frame_range=2)
-    assert refs == [0, 3, 6, 9]
+        assert refs == [0, 3, 6, 9]
+        stated = sample_ref_frames(
+            0, 10, method="test_with_adaptive_stride", num_ref_imgs=4, frame_range=2
+        )
+        assert stated == refs
+        sampler = RefSampler(method="test_with_fix_stride", frame_range=[-15, 15])
+    assert sampler.num_ref_imgs == 30
+    assert sampler == RefSampler(
+        method="test_with_fix_stride", num_ref_imgs=30, frame_range=(-15, 15)
+    )
+    assert RefSampler(method="uniform").num_ref_imgs == 1  # MMTracking's default
+    with pytest.raises(ValueError, match="num_ref_imgs is frame_range.* = 4, got num_ref_imgs=1"):
+        sample_ref_frames(0, 10, method="test_with_adaptive_stride", num_ref_imgs=1, frame_range=2)
+    with pytest.raises(ValueError, match="= 30, got num_ref_imgs=14"):
+        RefSampler(method="test_with_fix_stride", num_ref_imgs=14, frame_range=[-15, 15])
 
 
 # ---------------------------------------------------------------- test_with_fix_stride

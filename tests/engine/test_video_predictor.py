@@ -1,9 +1,12 @@
+import dataclasses
+
 import cv2
 import detectron2.data.transforms as T
 import numpy as np
 import pytest
 import torch
 from detectron2.config import LazyCall as L
+from detectron2.config import instantiate
 from detectron2.structures import Instances
 from omegaconf import OmegaConf
 
@@ -14,7 +17,6 @@ from d2track.engine.video_predictor import (
     FolderFrameSource,
     VideoFileFrameSource,
     VideoPredictor,
-    find_test_ref_sampler,
     find_thing_classes,
     natural_sort_key,
     open_frame_source,
@@ -94,21 +96,36 @@ def test_config_lookups():
     test = L(build_video_test_loader)(
         dataset_dicts=L(list)(names=["coco_2017_val"]),
         mapper=L(VideoTestMapper)(augmentations=[], image_format="BGR"),
-        ref_sampler=L(RefSampler)(method="test_with_fix_stride", frame_range=[-2, 2], stride=3),
+        ref_sampler="${oc.select:model.memory.sampler,null}",  # the VID data configs' line
     )
-    sampler = find_test_ref_sampler(OmegaConf.create({"test": test}).test)
-    assert sampler == RefSampler(method="test_with_fix_stride", frame_range=(-2, 2), stride=3)
-    assert find_thing_classes(test)[:2] == ["person", "bicycle"]
-    test.ref_sampler.method = "uniform"  # a training sampler is not a test sampler
-    assert find_test_ref_sampler(test) is None
+    assert find_thing_classes(OmegaConf.create({"test": test}).test)[:2] == ["person", "bicycle"]
+
+
+def test_predictor_reads_the_reference_policy_from_the_model():
+    sampler = RefSampler(method="test_with_fix_stride", frame_range=[-2, 2], stride=3)
+    memory = L(ReferenceMemory)(sampler=L(RefSampler)(**dataclasses.asdict(sampler)))
+    cfg = OmegaConf.create(dict(model=dict(memory=memory)))
+    cfg.dataloader = dict(
+        test=L(build_video_test_loader)(
+            dataset_dicts=[],
+            mapper=L(VideoTestMapper)(augmentations=[], image_format="RGB"),
+            ref_sampler="${oc.select:model.memory.sampler,null}",
+        )
+    )
+    model = FakeVideoModel(instantiate(cfg.model.memory))
+    predictor = VideoPredictor.from_config(cfg, model)
+    assert predictor.ref_sampler is model.memory.sampler
+    assert predictor.ref_sampler == sampler == instantiate(cfg.dataloader.test.ref_sampler)
+    assert (predictor.image_format, predictor.augmentations) == ("RGB", [])
+    assert VideoPredictor(object(), augmentations=[]).ref_sampler is None  # no memory: no refs
 
 
 def test_fix_stride_references_follow_the_sampler_and_the_memory(tmp_path):
     source = VideoFileFrameSource(_write_video(tmp_path / "v.mp4", 7))
-    model = FakeVideoModel(ReferenceMemory(mode="fix_stride", num_left_ref_imgs=1, frame_stride=2))
-    sampler = RefSampler(method="test_with_fix_stride", num_ref_imgs=2, frame_range=1, stride=2)
+    sampler = RefSampler(method="test_with_fix_stride", frame_range=1, stride=2)
+    model = FakeVideoModel(ReferenceMemory(sampler=sampler))
     resize = [T.ResizeShortestEdge(short_edge_length=16, max_size=100)]
-    predictor = VideoPredictor(model, augmentations=resize, ref_sampler=sampler)
+    predictor = VideoPredictor(model, augmentations=resize)
     outputs = list(predictor(source))
     assert [o[0] for o in outputs] == list(range(7))
     assert all(len(o[2]) == 0 and o[2].image_size == (SIZE, SIZE) for o in outputs)
@@ -122,9 +139,8 @@ def test_fix_stride_references_follow_the_sampler_and_the_memory(tmp_path):
 
 
 def test_online_memory_reads_a_stream_and_no_references():
-    model = FakeVideoModel(ReferenceMemory(mode="online", num_online_refs=2))
-    sampler = RefSampler(method="test_with_adaptive_stride", num_ref_imgs=4, frame_range=2)
-    predictor = VideoPredictor(model, augmentations=[], ref_sampler=sampler)
+    model = FakeVideoModel(ReferenceMemory(sampler=None, num_online_refs=2))
+    predictor = VideoPredictor(model, augmentations=[])
     assert predictor.ref_sampler is None
     outputs = list(predictor(_frame(i) for i in range(4)))
     assert [o[0] for o in outputs] == [0, 1, 2, 3]
@@ -139,17 +155,8 @@ def test_online_memory_reads_a_stream_and_no_references():
 def test_image_format_is_converted():
     frame = np.zeros((SIZE, SIZE, 3), np.uint8)
     frame[..., 2] = 200  # red in BGR
-    model = FakeVideoModel(ReferenceMemory(mode="online"))
+    model = FakeVideoModel(ReferenceMemory(sampler=None))
     predictor = VideoPredictor(model, augmentations=[], image_format="RGB")
     inputs = predictor.model_input([frame], 1, 0, [])
     assert inputs["image"][:, 0, 0].tolist() == [200, 0, 0]
     assert (inputs["height"], inputs["width"], inputs["ref_frames"]) == (SIZE, SIZE, [])
-
-
-def test_sampler_must_fit_the_memory_mode():
-    adaptive = RefSampler(method="test_with_adaptive_stride", num_ref_imgs=4, frame_range=2)
-    model = FakeVideoModel(ReferenceMemory(mode="fix_stride"))
-    with pytest.raises(ValueError, match="'test_with_adaptive_stride' does not match .*fix_stride"):
-        VideoPredictor(model, augmentations=[], ref_sampler=adaptive)
-    with pytest.raises(ValueError, match="memory mode 'fix_stride' needs reference frames"):
-        VideoPredictor(model, augmentations=[])

@@ -122,20 +122,3 @@ def test_two_processes_give_the_single_process_metrics(dataset, tmp_path):
     rank0, rank1 = run_on_ranks(functools.partial(_evaluate_rank, name=dataset), tmp_path)
     assert rank0 == _run(MOTEvaluator(dataset, distributed=False), FRAMES)
     assert rank1 == {}
-
-
-def test_interpolation_fills_a_missed_frame(dataset, tmp_path):
-    # gt 7 tracked on frames 0 and 2 only: without interpolation frame 1 is a miss
-    frames = [_frame(1, 0, [BOX7[0]], [1]), _frame(1, 2, [BOX7[2]], [1])]
-    plain = _run(MOTEvaluator(dataset, distributed=False), frames)["mot"]
-    assert (plain["CLR_TP"], plain["CLR_FN"]) == (2, 1)
-    evaluator = MOTEvaluator(
-        dataset,
-        interpolation=dict(min_num_frames=1, max_num_frames=20),
-        output_dir=str(tmp_path),
-        distributed=False,
-    )
-    filled = _run(evaluator, frames)["mot"]
-    assert (filled["CLR_TP"], filled["CLR_FN"], filled["CLR_FP"]) == (3, 0, 0)
-    rows = read_mot_txt(str(tmp_path / "mot_results" / "seq-a.txt"), is_gt=False)
-    np.testing.assert_allclose(rows[1, :6], [2, 1, 5, 0, 10, 20])  # the interpolated box

@@ -172,3 +172,26 @@ def test_public_detections_errors_name_the_file(tmp_path, content, match):
     with pytest.raises(ValueError, match=match) as info:
         PublicDetections(str(path))("seq1", 0)
     assert "dets.json" in str(info.value)
+
+
+def test_postprocess_video_hands_the_whole_video_and_its_frame_ids(detector):
+    calls = []
+
+    def keep_first_row(frames, frame_ids):
+        calls.append(([len(f) for f in frames], frame_ids))
+        return [f[:1] for f in frames]
+
+    model = TrackingByDetection(
+        detector=detector,
+        tracker=CountingTracker(),
+        video_postprocessor=keep_first_row,
+        detector_weights=None,
+    ).eval()
+    inputs = [frame(1, 3), frame(1, 4)]
+    outputs = model(inputs)
+    post = model.postprocess_video(inputs, outputs)
+    assert calls == [([len(o["instances"]) for o in outputs], [3, 4])]
+    assert [len(o["instances"]) for o in post] == [1, 1]
+    plain = TrackingByDetection(detector=detector, tracker=CountingTracker(), detector_weights=None)
+    assert plain.video_postprocessor is None
+    assert plain.postprocess_video(inputs, outputs) is outputs

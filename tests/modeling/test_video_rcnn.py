@@ -3,10 +3,14 @@ import torch
 from detectron2.layers import ShapeSpec
 from detectron2.utils.events import EventStorage
 
+from d2track.data.sampling import RefSampler
 from d2track.modeling.memory import ReferenceMemory
 from d2track.modeling.meta_arch import VideoRCNN
 from d2track.modeling.roi_heads import SelsaBoxHead, VideoROIHeads
 from d2track.utils.testing import TINY_SIZE, random_frame, tiny_rcnn_parts, train_sample
+
+# the test samplers of the memory modes (the tests deliver their own reference frames)
+SAMPLERS = {"adaptive_stride": RefSampler(method="test_with_adaptive_stride"), "online": None}
 
 
 def tiny_model(*, video_heads, mode="adaptive_stride", **memory):
@@ -20,7 +24,7 @@ def tiny_model(*, video_heads, mode="adaptive_stride", **memory):
         if video_heads
         else tiny_rcnn_parts()
     )
-    return VideoRCNN(memory=ReferenceMemory(mode=mode, **memory), **parts)
+    return VideoRCNN(memory=ReferenceMemory(sampler=SAMPLERS[mode], **memory), **parts)
 
 
 @pytest.mark.parametrize("video_heads", [True, False])

@@ -5,6 +5,7 @@ import torch
 from detectron2.utils.events import EventStorage
 
 from d2track.checkpoint import convert_mmtrack_state_dict, method_rules
+from d2track.data.sampling import RefSampler
 from d2track.modeling.flow import MMTRACK_KEY_MAP, FlowNetSimple, flow_warp_feats
 from d2track.modeling.memory import ReferenceMemory
 from d2track.projects.fgfa import FGFA, EmbedAggregator, mmtrack_key_to_d2track
@@ -18,12 +19,13 @@ from d2track.utils.testing import (
 )
 
 
-def tiny_fgfa(mode="fix_stride", num_convs=1, norm="", **memory):
+def tiny_fgfa(num_convs=1, norm="", frame_range=10, stride=1):
     torch.manual_seed(0)
+    sampler = RefSampler(method="test_with_fix_stride", frame_range=frame_range, stride=stride)
     return FGFA(
         motion=FlowNetSimple(pixel_mean=TINY_MEAN, pixel_std=TINY_STD),
         aggregator=EmbedAggregator(num_convs=num_convs, channels=16, norm=norm),
-        memory=ReferenceMemory(mode=mode, **memory),
+        memory=ReferenceMemory(sampler=sampler),
         **tiny_rcnn_parts(),
     )
 
@@ -114,7 +116,7 @@ def _testrandom_frame(video, t, refs=()):
 
 
 def test_inference_fix_stride_encodes_each_frame_once_and_flows_perrandom_frame():
-    model = tiny_fgfa(mode="fix_stride", num_left_ref_imgs=2, frame_stride=1).eval()
+    model = tiny_fgfa(frame_range=2, stride=1).eval()
     pairs = []
     model.motion.register_forward_hook(lambda m, args, out: pairs.append(len(args[0])))
     with torch.no_grad():
@@ -132,7 +134,7 @@ def test_inference_fix_stride_encodes_each_frame_once_and_flows_perrandom_frame(
 
 
 def test_inference_fix_stride_with_stride_two_encodes_the_skipped_keys():
-    model = tiny_fgfa(mode="fix_stride", num_left_ref_imgs=1, frame_stride=2).eval()
+    model = tiny_fgfa(frame_range=1, stride=2).eval()
     with torch.no_grad():
         model([_testrandom_frame(0, 0, refs=[0, 0, 2])])
         model([_testrandom_frame(0, 1)])  # key encoded in the centre's place

@@ -1,7 +1,11 @@
 """ImageNet VID configs sample references as MMTracking 0.14 (``imagenet_vid_*_style.py``)."""
 
+import dataclasses
+
 import pytest
-from detectron2.config import LazyConfig
+from detectron2.config import LazyConfig, instantiate
+
+from d2track.data.sampling import RefSampler
 
 # (config, train sampler of the VID+DET sets, test sampler) as MMTracking 0.14 sets them.
 FGFA_STYLE_TRAIN = dict(
@@ -42,14 +46,20 @@ def test_reference_sampling_matches_mmtracking(path):
     cfg = LazyConfig.load(path)
     train, test = MMTRACKING_SETTINGS[path]
     assert _sampler_fields(cfg.dataloader.train.dataset.ref_sampler) == train
+    # The test policy has one home, the model's memory; the test loader reads it from there.
+    sampler = cfg.model.get("memory", {}).get("sampler")
+    loader_sampler = cfg.dataloader.test.ref_sampler
     if test is None:
-        assert cfg.dataloader.test.ref_sampler is None
+        assert sampler is None and loader_sampler is None
+        assert instantiate(cfg.model).memory.sampler is None  # DFF keeps its own key frames
     else:
-        assert _sampler_fields(cfg.dataloader.test.ref_sampler) == test
+        assert instantiate(sampler) == instantiate(loader_sampler) == RefSampler(**test)
+        fields = dataclasses.asdict(instantiate(sampler))
+        assert {k: fields[k] for k in test} == {**test, "frame_range": tuple(test["frame_range"])}
 
 
 def test_fgfa_memory_window_equals_sampler_window():
     cfg = LazyConfig.load("projects/FGFA/configs/fgfa_faster_rcnn_r50_dc5_7e_imagenetvid.py")
-    first, last = cfg.dataloader.test.ref_sampler.frame_range
-    assert cfg.model.memory.mode == "fix_stride"
-    assert cfg.model.memory.num_left_ref_imgs == -first == last == 15
+    memory = instantiate(cfg.model.memory)
+    assert memory.mode == "fix_stride" and memory.sampler.frame_range == (-15, 15)
+    assert memory.num_left_ref_imgs == 15 and memory.window == 31 and memory.frame_stride == 1

@@ -6,7 +6,7 @@ import pytest
 import d2track.projects as projects
 
 
-def test_project_package_imports_with_submodules(tmp_path, monkeypatch):
+def test_project_package_imports_with_submodules(tmp_path, monkeypatch, isolated_projects):
     pkg = tmp_path / "SELSA" / "selsa"
     pkg.mkdir(parents=True)
     (pkg / "__init__.py").write_text("from .head import VALUE\n")
@@ -19,10 +19,10 @@ def test_project_package_imports_with_submodules(tmp_path, monkeypatch):
     assert importlib.import_module("d2track.projects.selsa.head").__file__ == str(pkg / "head.py")
 
 
-def test_unknown_or_missing_project_is_not_found(tmp_path, monkeypatch):
+def test_unknown_or_missing_project_is_not_found(tmp_path, monkeypatch, isolated_projects):
     monkeypatch.setattr(projects, "PROJECT_ROOT", tmp_path)
     monkeypatch.delitem(sys.modules, "d2track.projects.dff", raising=False)
     with pytest.raises(ModuleNotFoundError):
-        importlib.import_module("d2track.projects.dff")  # listed, but no folder here
+        importlib.import_module("d2track.projects.dff")  # in the repo, not in this root
     with pytest.raises(ModuleNotFoundError):
         importlib.import_module("d2track.projects.nothing")

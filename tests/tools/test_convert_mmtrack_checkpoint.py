@@ -1,5 +1,6 @@
 import importlib.util
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,22 @@ spec = importlib.util.spec_from_file_location(
 )
 tool = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(tool)
+
+
+@pytest.fixture
+def fake_project(tmp_path, monkeypatch):
+    """A project root with ``FakeMethod/fake_method/``, whose ``__init__.py`` the test writes;
+    its import and the rules it registers are undone after the test."""
+    from d2track.checkpoint import mmtrack
+
+    package = tmp_path / "projects" / "FakeMethod" / "fake_method"
+    package.mkdir(parents=True)
+    monkeypatch.setenv(projects.ENV_VAR, str(tmp_path / "projects"))
+    monkeypatch.setattr(mmtrack, "_METHOD_RULES", dict(mmtrack._METHOD_RULES))
+    yield package / "__init__.py"
+    sys.modules.pop("d2track.projects.fake_method", None)
+    if hasattr(projects, "fake_method"):
+        delattr(projects, "fake_method")
 
 
 def run(capsys, argv):
@@ -71,26 +88,25 @@ def test_end_to_end(tmp_path, capsys):
     assert torch.equal(model.proposal_generator.rpn_head.objectness_logits.bias, bias)
 
 
-def test_strict_and_method_without_rules(tmp_path, capsys, monkeypatch):
+def test_strict_and_method_without_rules(tmp_path, capsys, fake_project):
     mmtrack_checkpoint(tmp_path / "in.pth")
     code, out, _ = run(capsys, [tmp_path / "in.pth", tmp_path / "out.pth", "--strict"])
     assert code == 1 and "2 unmapped" in out
     assert (tmp_path / "out.pth").is_file()
-    monkeypatch.setitem(projects.PROJECTS, "fake_method", "FakeMethod")
+    fake_project.write_text("")
     argv = [tmp_path / "in.pth", tmp_path / "out2.pth", "--method", "fake_method"]
     code, out, err = run(capsys, argv)
     assert code == 0 and "2 unmapped" in out
     assert "warning: d2track.projects.fake_method registers no conversion rules yet" in err
 
 
-def test_method_rules_are_used(tmp_path, capsys, monkeypatch):
-    from d2track.checkpoint import mmtrack
-
+def test_method_rules_are_used(tmp_path, capsys, fake_project):
+    """``--method`` imports the project, whose import registers its rules."""
     mmtrack_checkpoint(tmp_path / "in.pth")
-    monkeypatch.setattr(mmtrack, "_METHOD_RULES", {})
-    monkeypatch.setitem(projects.PROJECTS, "fake_method", "FakeMethod")
-    rules = [mmtrack.Rule(r"(motion|aggregator)\.(.*)", r"\1.\2")]
-    mmtrack.register_method_rules("fake_method", rules)
+    fake_project.write_text(
+        "from d2track.checkpoint import Rule, register_method_rules\n"
+        "register_method_rules('fake_method', [Rule(r'(motion|aggregator)\\.(.*)', r'\\1.\\2')])\n"
+    )
     argv = [tmp_path / "in.pth", tmp_path / "out.pth", "--method", "fake_method", "--strict"]
     code, out, err = run(capsys, argv)
     assert code == 0 and err == ""
@@ -151,3 +167,14 @@ def test_imagenet_resnet_initialises_the_r50_backbone(tmp_path, capsys):
     )
     DetectionCheckpointer(model).load(str(tmp_path / "r50.pth"))
     torch.testing.assert_close(model.backbone.bottom_up.stem.conv1.weight, state["conv1.weight"])
+
+
+def test_repo_project_method(tmp_path, capsys):
+    """``--method selsa`` imports ``projects/SELSA/selsa``, which registers SELSA's rules."""
+    key = "detector.roi_head.bbox_head.aggregator.1.ref_fc_embed.weight"
+    torch.save({"state_dict": {key: torch.ones(2)}}, tmp_path / "in.pth")
+    argv = [tmp_path / "in.pth", tmp_path / "out.pth", "--method", "selsa", "--strict"]
+    code, out, err = run(capsys, argv)
+    assert code == 0 and err == "" and "0 unmapped" in out
+    saved = torch.load(tmp_path / "out.pth", weights_only=True)["model"]
+    assert list(saved) == ["roi_heads.box_head.aggregator.1.ref_fc_embed.weight"]

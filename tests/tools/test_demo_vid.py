@@ -16,10 +16,8 @@ ROOT = Path(__file__).resolve().parents[2]
 NUM_FRAMES, SIZE = 6, 64
 # Frame i is a constant image of value VALUES[i]: a reference's pixels tell which frame it is.
 VALUES = [30 + 35 * i for i in range(NUM_FRAMES)]
-SAMPLER = (
-    "ref_sampler=L(RefSampler)(method='test_with_adaptive_stride', num_ref_imgs=4, "
-    "frame_range=[-2, 2]),"
-)
+# the test reference policy: the model's memory holds it, the test loader reads it from there
+SAMPLER = "L(RefSampler)(method='test_with_adaptive_stride', frame_range=[-2, 2])"
 
 CONFIG = """
 import detectron2.data.transforms as T
@@ -57,7 +55,7 @@ class TinyBackbone(Backbone):
 
 
 model = L(VideoRCNN)(
-    memory=L(ReferenceMemory)(mode="adaptive_stride"),
+    memory=L(ReferenceMemory)(sampler=SAMPLER),
     backbone=L(TinyBackbone)(),
     proposal_generator=L(RPN)(
         in_features=["p5"],
@@ -104,7 +102,7 @@ dataloader.test = L(build_video_test_loader)(
         augmentations=[L(T.ResizeShortestEdge)(short_edge_length=48, max_size=100)],
         image_format="BGR",
     ),
-    SAMPLER
+    ref_sampler="${oc.select:model.memory.sampler,null}",
 )
 train = dict(device="cpu")
 """
@@ -126,12 +124,12 @@ def _frames():
 
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory):
-    """A config (with and without a test sampler), its weights, and the inputs."""
+    """A config (with a test sampler, and online: without), its weights, and the inputs."""
     root = tmp_path_factory.mktemp("demo_vid")
     if "thing_classes" not in MetadataCatalog.get("demo_vid_tiny").as_dict():
         MetadataCatalog.get("demo_vid_tiny").thing_classes = ["cat", "dog"]
     (root / "cfg.py").write_text(CONFIG.replace("SAMPLER", SAMPLER))
-    (root / "cfg_no_sampler.py").write_text(CONFIG.replace("SAMPLER", ""))
+    (root / "cfg_online.py").write_text(CONFIG.replace("SAMPLER", "None"))
     torch.manual_seed(0)
     model = instantiate(LazyConfig.load(str(root / "cfg.py")).model)
     torch.save({"model": model.state_dict()}, root / "model.pth")
@@ -212,12 +210,11 @@ def test_score_threshold_above_one_draws_nothing(setup, tmp_path, spy):
         np.testing.assert_array_equal(cv2.imread(str(tmp_path / f"out/{i:06d}.png")), frame)
 
 
-def test_without_test_sampler_needs_online_memory(setup, tmp_path, spy):
-    with pytest.raises(ValueError, match="memory mode 'adaptive_stride' needs reference frames"):
-        _run(setup, setup / "frames", tmp_path / "out", config="cfg_no_sampler.py")
-    _run(setup, setup / "frames", tmp_path / "out", "--ref-sampler", "online", config="cfg.py")
-    assert [c[:2] for c in spy] == [(i, []) for i in range(NUM_FRAMES)]
-    assert len(list((tmp_path / "out").iterdir())) == NUM_FRAMES
+def test_online_memory_reads_no_reference_frame(setup, tmp_path, spy):
+    _run(setup, setup / "frames", tmp_path / "a", config="cfg_online.py")  # memory sampler None
+    _run(setup, setup / "frames", tmp_path / "b", "--ref-sampler", "online", config="cfg.py")
+    assert [c[:2] for c in spy] == [(i, []) for i in range(NUM_FRAMES)] * 2
+    assert len(list((tmp_path / "b").iterdir())) == NUM_FRAMES
 
 
 def test_missing_input_and_empty_folder(setup, tmp_path):

@@ -1,9 +1,12 @@
-"""interpolate_tracks: linear gap filling as MMTracking 0.x, checked on hand-computed rows."""
+"""interpolate_tracks and InterpolateTracks: linear gap filling as MMTracking 0.x, checked on
+hand-computed rows."""
 
 import numpy as np
 import pytest
+import torch
+from detectron2.structures import Boxes, Instances
 
-from d2track.tracking.interpolation import interpolate_tracks
+from d2track.tracking.interpolation import InterpolateTracks, interpolate_tracks
 
 
 def _track(track_id, frames, start=(0.0, 0.0, 10.0, 10.0), step=1.0, score=0.9):
@@ -86,3 +89,43 @@ def test_bad_input_raises():
 
 def test_empty_input():
     assert interpolate_tracks(np.zeros((0, 7))).shape == (0, 7)
+
+
+def _instances(ids, boxes, scores, classes, image_size=(40, 60)):
+    inst = Instances(image_size)
+    inst.pred_boxes = Boxes(torch.tensor(boxes, dtype=torch.float32).reshape(-1, 4))
+    inst.scores = torch.tensor(scores, dtype=torch.float32)
+    inst.pred_classes = torch.tensor(classes, dtype=torch.int64)
+    inst.ID = torch.tensor(ids, dtype=torch.int64)
+    return inst
+
+
+def test_interpolate_tracks_instances_fills_missed_frames_of_a_video():
+    frames = [
+        _instances([5, 2], [[9, 9, 19, 19], [0, 0, 10, 20]], [0.4, 0.9], [1, 3]),
+        _instances([], [], [], []),
+        _instances([2], [[4, 0, 14, 20]], [0.8], [3]),
+    ]
+    out = InterpolateTracks(min_num_frames=1)(frames, frame_ids=[10, 11, 12])
+    assert [len(f) for f in out] == [2, 1, 1] and out[1].image_size == (40, 60)
+    assert out[0].ID.tolist() == [2, 5]  # sorted by ID, as the written result files
+    np.testing.assert_allclose(out[0].scores.numpy(), [0.9, 0.4])
+    assert out[1].ID.tolist() == [2] and out[1].pred_classes.tolist() == [3]
+    np.testing.assert_allclose(out[1].pred_boxes.tensor.numpy(), [[2, 0, 12, 20]])
+    assert out[1].scores.tolist() == [1.0] and out[1].pred_boxes.tensor.dtype == torch.float32
+    assert sorted(out[1].get_fields()) == ["ID", "pred_boxes", "pred_classes", "scores"]
+
+
+def test_interpolate_tracks_instances_defaults_are_mmtracking_s():
+    def video(num_frames, missing):
+        empty = _instances([], [], [], [])
+        return [
+            empty if k == missing else _instances([1], [[k, 0, k + 10, 10]], [0.9], [0])
+            for k in range(num_frames)
+        ]
+
+    # min_num_frames=5: a track needs more than 5 rows to be interpolated
+    assert len(InterpolateTracks()(video(6, missing=2))[2]) == 0
+    assert InterpolateTracks()(video(7, missing=2))[2].ID.tolist() == [1]
+    with pytest.raises(ValueError, match="2 frames but 1 ids"):
+        InterpolateTracks()(video(2, missing=None), frame_ids=[0])

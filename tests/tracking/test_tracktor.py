@@ -6,7 +6,7 @@ import pytest
 import torch
 from detectron2.structures import Boxes, Instances
 
-from d2track.modeling.motion.cmc import CameraMotionCompensation
+from d2track.tracking.motion.cmc import CameraMotionCompensation
 from d2track.tracking.tracktor import TracktorTracker
 
 SIZE = (200, 300)

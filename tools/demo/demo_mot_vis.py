@@ -14,7 +14,9 @@ Examples::
 (and ``model.reid_weights``) are used, e.g. ``model.detector_weights=output/det/model_final.pth``
 as an override (``model.detector_weights=None`` runs a random detector on purpose; a model
 without weights refuses to run). Frames are tracked one at a time as they are read
-(:func:`d2track.engine.track_stream.track_stream`).
+(:func:`d2track.engine.track_stream.track_stream`) and drawn at once, so a config's offline
+``model.video_postprocessor`` (ByteTrack's MOT17 track interpolation) is not drawn: it applies to
+the results ``tools/lazyconfig_train_net.py --eval-only`` writes and scores.
 """
 
 import d2track  # noqa: F401  (first: installs the Detectron2 compat layer)

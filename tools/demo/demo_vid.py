@@ -4,11 +4,12 @@ them with Detectron2's Visualizer.
 
 Example::
 
-    tools/demo/demo_vid.py --config-file projects/SELSA/configs/selsa_r50_dc5_1x_vid.py \\
+    tools/demo/demo_vid.py \\
+        --config-file projects/SELSA/configs/selsa_faster_rcnn_r50_dc5_7e_imagenetvid.py \\
         --weights model_final.pth --input video.mp4 --output out.mp4 --score-thr 0.5
 
-Frames go to the model one at a time, in order, with the reference frames that the config's test
-sampler (``RefSampler(method="test_with_...")`` under ``dataloader.test``) gives, preprocessed as
+Frames go to the model one at a time, in order, with the reference frames that the model's test
+sampler (``model.memory.sampler``, a ``RefSampler(method="test_with_...")``) gives, preprocessed as
 the config's test mapper; see :mod:`d2track.engine.video_predictor` for how frames are read lazily.
 """
 
@@ -67,8 +68,8 @@ def parse_args(argv=None):
         "--ref-sampler",
         choices=("config", "online"),
         default="config",
-        help="config: the test sampler of cfg.dataloader.test (the model's memory mode); online: "
-        "past frames only (sets model.memory.mode=online)",
+        help="config: the model's test sampler (model.memory.sampler); online: past frames only "
+        "(sets model.memory.sampler=None)",
     )
     add_allow_partial_argument(parser)
     parser.add_argument("opts", nargs=argparse.REMAINDER, help="key=value config overrides")
@@ -78,7 +79,7 @@ def parse_args(argv=None):
 def load_predictor(args):
     cfg = load_config(args.config_file, args.opts)
     if args.ref_sampler == "online":
-        cfg.model.memory.mode = "online"
+        cfg.model.memory.sampler = None
     device = args.device or cfg.get("train", {}).get("device", "cuda")
     model = instantiate(cfg.model).to(resolve_device(device)).eval()
     load_weights(model, args.weights, allow_partial=args.allow_partial)

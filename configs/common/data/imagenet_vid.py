@@ -8,8 +8,9 @@ of the key), each key with 2 references (``bilateral_uniform`` within 9 frames, 
 resized to a 600-px short side (1000 max) and flipped; 8 images per iteration (MMTracking: 8 GPUs x
 1). RGB input, as the ImageNet-pretrained backbones of ``common/models/faster_rcnn_r50_dc5.py``.
 
-Test: ``imagenet_vid_val`` in video order with ``test_with_adaptive_stride`` (14 references over
-the video), scored by :class:`~d2track.evaluation.VIDEvaluator` (MMDetection 2's bbox mAP).
+Test: ``imagenet_vid_val`` in video order with the reference frames of the model's test sampler
+(``model.memory.sampler``, e.g. SELSA's ``test_with_adaptive_stride``: 14 references over the
+video), scored by :class:`~d2track.evaluation.VIDEvaluator` (MMDetection 2's bbox mAP).
 """
 
 import detectron2.data.transforms as T
@@ -51,9 +52,9 @@ dataloader.test = L(build_video_test_loader)(
         augmentations=[L(T.ResizeShortestEdge)(short_edge_length=600, max_size=1000)],
         image_format="${...train.mapper.image_format}",
     ),
-    ref_sampler=L(RefSampler)(
-        method="test_with_adaptive_stride", num_ref_imgs=14, frame_range=[-7, 7]
-    ),
+    # The test reference policy is the model's (one statement, in the model config); none for a
+    # model without one (a single-frame detector, DFF) or with an online memory.
+    ref_sampler="${oc.select:model.memory.sampler,null}",
     num_workers=4,
 )
 

@@ -4,10 +4,10 @@ Training: each sample is a key frame and 2 references drawn with MMTracking's FG
 (``bilateral_uniform`` within 9 frames) but with ``filter_key_img=False``: the key frame may be its
 own reference. MMTracking (and ``imagenet_vid.py``) exclude the key; the synthetic setting stays
 as it is because the 3-seed synthetic tables in the VID project READMEs were measured with it.
-Test: frames in video order, one at a time, with ``test_with_adaptive_stride`` references (14
-frames spread over the video, delivered with frame 0); :class:`~d2track.evaluation.VIDEvaluator`
-scores bbox AP with MMTracking's conventions. Methods with another test memory override
-``dataloader.test.ref_sampler``.
+Test: frames in video order, one at a time, with the reference frames of the model's test
+sampler (``model.memory.sampler``, e.g. SELSA's ``test_with_adaptive_stride``: 14 frames spread
+over the video, delivered with frame 0; none without one);
+:class:`~d2track.evaluation.VIDEvaluator` scores bbox AP with MMTracking's conventions.
 """
 
 import detectron2.data.transforms as T
@@ -40,9 +40,9 @@ dataloader.train = L(build_detection_train_loader)(
 dataloader.test = L(build_video_test_loader)(
     dataset_dicts=L(get_video_dataset_dicts)(names="synthetic_vid_val"),
     mapper=L(VideoTestMapper)(augmentations=[], image_format="${...train.mapper.image_format}"),
-    ref_sampler=L(RefSampler)(
-        method="test_with_adaptive_stride", num_ref_imgs=14, frame_range=[-7, 7]
-    ),
+    # The test reference policy is the model's (one statement, in the model config); none for a
+    # model without one (a single-frame detector, DFF) or with an online memory.
+    ref_sampler="${oc.select:model.memory.sampler,null}",
     num_workers=2,
 )
 

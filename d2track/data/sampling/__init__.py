@@ -17,7 +17,8 @@ The semantics follow MMTracking 0.x (``CocoVideoDataset.key_img_sampling`` and
   Python's ``round`` (half to even); later frames reuse them.
 * ``test_with_fix_stride``: at frame 0 a memory ``[0] * (|a| + 1) + [s, 2s, ..., b*s]`` (key at
   index ``|a|``); every ``stride``-th frame then adds ``key + b*s``; ids clip to the last frame.
-* For the test methods ``num_ref_imgs`` is ``b - a`` (MMTracking warns and overrides it).
+* For the test methods ``num_ref_imgs`` is ``b - a``: leave it out (None; the training methods'
+  None is MMTracking's default 1).
 * References come back sorted by frame id, as MMTracking sorts them.
 * SOT: uniform template; positive search within the window with probability ``pos_prob``,
   negative search uniform in another video; one-frame videos pair frame 0 with itself.
@@ -27,8 +28,8 @@ Deliberate differences from MMTracking 0.x:
 * A one-frame *video* is treated like an image: training refs are copies of the key. MMTracking
   only copies for image datasets (``load_as_video=False``) and would return no refs (with
   ``filter_key_img``) for a genuine one-frame video.
-* The test-method ``num_ref_imgs`` override applies from the first call; MMTracking mutates its
-  config, so its very first call still used the configured value. ``test_with_adaptive_stride``
+* A test method's ``num_ref_imgs`` other than ``b - a`` is an error; MMTracking warns and
+  overrides it (from its second call on: it mutates its config). ``test_with_adaptive_stride``
   with a single ref returns frame 0 where MMTracking divides by zero. The test methods never take
   the image/``[0, 0]`` copy shortcut (their own rules already give copies of frame 0).
 * SOT positive windows include ``template + b``: 0.x ``PairSampling`` stops one frame short (its

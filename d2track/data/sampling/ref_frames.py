@@ -3,7 +3,6 @@
 See :mod:`d2track.data.sampling` for the rules and the deliberate differences from MMTracking.
 """
 
-import warnings
 from dataclasses import dataclass
 from typing import List, Optional, Sequence, Tuple, Union
 
@@ -37,21 +36,28 @@ def sample_key_frames(video_length: int, *, interval: int = 1) -> List[int]:
 
 
 def _check_method_args(method, num_ref_imgs, frame_range, stride) -> Tuple[int, Tuple[int, int]]:
-    """Validate the sampler arguments; return the effective ``num_ref_imgs`` and offset pair."""
+    """Validate the sampler arguments; return the effective ``num_ref_imgs`` and offset pair.
+
+    ``num_ref_imgs`` None is 1 for the training methods and ``b - a`` for the test methods.
+    """
     if method not in REF_METHODS:
         raise ValueError(f"Unknown ref sampling method {method!r}; valid methods: {REF_METHODS}")
     offsets = normalize_frame_range(frame_range)
-    num_ref_imgs = check_int("num_ref_imgs", num_ref_imgs, 1)
     check_int("stride", stride, 1)
+    if num_ref_imgs is not None:
+        num_ref_imgs = check_int("num_ref_imgs", num_ref_imgs, 1)
+    if method in TEST_METHODS:
+        derived = offsets[1] - offsets[0]
+        if num_ref_imgs not in (None, derived):
+            # MMTracking warns and overrides it; a different value is a config mistake here.
+            raise ValueError(
+                f"{method}: num_ref_imgs is frame_range[1] - frame_range[0] = {derived}, got "
+                f"num_ref_imgs={num_ref_imgs} (leave it out)"
+            )
+        return derived, offsets
+    num_ref_imgs = 1 if num_ref_imgs is None else num_ref_imgs
     if method == "bilateral_uniform" and num_ref_imgs % 2:
         raise ValueError(f"bilateral_uniform needs an even num_ref_imgs, got {num_ref_imgs}")
-    if method in TEST_METHODS and num_ref_imgs != offsets[1] - offsets[0]:
-        # MMTracking warns and overrides num_ref_imgs here (but only from its second call on).
-        warnings.warn(
-            f"{method}: num_ref_imgs={num_ref_imgs} differs from frame_range[1] - frame_range[0]"
-            f" = {offsets[1] - offsets[0]}; using {offsets[1] - offsets[0]} (as MMTracking does)"
-        )
-        num_ref_imgs = offsets[1] - offsets[0]
     return num_ref_imgs, offsets
 
 
@@ -104,7 +110,7 @@ def sample_ref_frames(
     video_length: int,
     *,
     method: str = "uniform",
-    num_ref_imgs: int = 1,
+    num_ref_imgs: Optional[int] = None,
     frame_range: Union[int, Sequence[int]] = 10,
     filter_key_img: bool = True,
     stride: int = 1,
@@ -132,13 +138,14 @@ def sample_ref_frames(
       the oldest entry (the key stays at index ``|a|``); ``[]`` otherwise (reuse the memory).
       Ids past the end are clipped to the last frame.
 
-    For the test methods ``num_ref_imgs`` is always ``b - a``; another value warns.
+    For the test methods ``num_ref_imgs`` is always ``b - a``: leave it out (or state that value).
 
     Args:
         frame_id (int): 0-based key frame id.
         video_length (int): number of frames in the video (1 for an image dataset).
         method (str): one of :data:`REF_METHODS`.
-        num_ref_imgs (int): references per key frame for the training methods.
+        num_ref_imgs (int or None): references per key frame of the training methods (None: 1,
+            MMTracking's default); for the test methods None or ``b - a``.
         frame_range (int or [a, b]): ``r`` means ``[-r, r]``; offsets relative to the key.
         filter_key_img (bool): exclude the key from the training candidates.
         stride (int): frame step of ``test_with_fix_stride``.
@@ -146,6 +153,9 @@ def sample_ref_frames(
 
     Returns:
         list[int]: reference frame ids, sorted ascending, possibly repeated.
+
+    Raises:
+        ValueError: on a bad argument, e.g. a test method's ``num_ref_imgs`` other than ``b - a``.
     """
     num, offsets = _check_method_args(method, num_ref_imgs, frame_range, stride)
     frame_id, video_length = check_frame(frame_id, video_length)
@@ -169,11 +179,13 @@ class RefSampler:
         refs = instantiate(sampler)(frame_id, video_length, rng)
 
     Attributes are the keyword arguments of :func:`sample_ref_frames` (same defaults as
-    MMTracking's ``ref_img_sampler``); a sequence ``frame_range`` is stored as a tuple.
+    MMTracking's ``ref_img_sampler``); a sequence ``frame_range`` is stored as a tuple and
+    ``num_ref_imgs`` as its effective value (1 for a training method, ``b - a`` for a test method,
+    which is the only value a test method accepts).
     """
 
     method: str = "uniform"
-    num_ref_imgs: int = 1
+    num_ref_imgs: Optional[int] = None
     frame_range: Union[int, Tuple[int, int]] = 10
     filter_key_img: bool = True
     stride: int = 1
@@ -181,7 +193,8 @@ class RefSampler:
     def __post_init__(self):
         if not isinstance(self.frame_range, int):
             object.__setattr__(self, "frame_range", normalize_frame_range(self.frame_range))
-        _check_method_args(self.method, self.num_ref_imgs, self.frame_range, self.stride)
+        num, _ = _check_method_args(self.method, self.num_ref_imgs, self.frame_range, self.stride)
+        object.__setattr__(self, "num_ref_imgs", num)
 
     @property
     def num_left_ref_imgs(self) -> int:

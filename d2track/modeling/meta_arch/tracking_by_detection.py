@@ -23,6 +23,14 @@ The tracker is reset whenever a frame starts a new video (another ``video_id`` o
 public detections, refined by its box head (MOTChallenge's public protocol, as MMTracking's
 ``public_bboxes``). Inference returns ``[{"instances": Instances}]`` per frame with ``ID``, in
 original image coordinates, as :class:`~d2track.evaluation.MOTEvaluator` expects.
+
+A ``video_postprocessor`` is an offline step over a whole video's tracks (e.g.
+:class:`~d2track.tracking.InterpolateTracks`, MMTracking's ``interpolate_tracks_cfg``). Frames
+still come out one at a time; :meth:`TrackingByDetection.postprocess_video` applies it to a
+finished video, and :func:`d2track.engine.inference_on_dataset` (``--eval-only``, evaluation
+during training, the parameter search) calls it at each video's end before the evaluator sees the
+frames, so the scores and the written result files have the same tracks. Live demos draw the
+frames as they are tracked, without it.
 """
 
 import os
@@ -50,6 +58,7 @@ class TrackingByDetection(nn.Module):
         tracker,
         reid=None,
         public_detections=None,
+        video_postprocessor=None,
         detector_weights="",
         reid_weights="",
         allow_partial_weights=False,
@@ -62,6 +71,9 @@ class TrackingByDetection(nn.Module):
                 (M, 4)) -> (M, D)``; needed by appearance trackers (DeepSORT, Tracktor's re-id).
             public_detections (callable or None): ``(video_name, frame_id) -> (boxes (N, 4),
                 scores (N,))`` in original coordinates, e.g. :class:`PublicDetections`.
+            video_postprocessor (callable or None): ``(frames: list[Instances], frame_ids:
+                list[int]) -> list[Instances]``, applied to each whole video by
+                :meth:`postprocess_video`, e.g. :class:`~d2track.tracking.InterpolateTracks`.
             detector_weights (str or None): a checkpoint of the detector alone, loaded now;
                 every detector weight must be in it with its shape. "": not given here, the
                 weights must come from a whole-model checkpoint loaded later or from training
@@ -76,6 +88,7 @@ class TrackingByDetection(nn.Module):
         self.reid = reid
         self.tracker = tracker
         self.public_detections = public_detections
+        self.video_postprocessor = video_postprocessor
         if getattr(tracker, "needs_embeds", False) and reid is None:
             raise ValueError(f"{type(tracker).__name__} matches appearance: it needs a reid model")
         self._without_weights = set()  # parts that still need weights before inference
@@ -136,6 +149,22 @@ class TrackingByDetection(nn.Module):
         if "frame_id" in frame:
             context["frame_id"] = frame["frame_id"]
         return detections, context
+
+    def postprocess_video(self, frames, outputs):
+        """Apply ``video_postprocessor`` to one finished video (the outputs as they are without).
+
+        Args:
+            frames (list[dict]): the video's inputs in order (``frame_id`` read when present).
+            outputs (list[dict]): :meth:`forward`'s ``{"instances": Instances}`` for them.
+
+        Returns:
+            list[dict]: the outputs with the post-processed ``Instances``.
+        """
+        if self.video_postprocessor is None:
+            return outputs
+        frame_ids = [frame.get("frame_id", k) for k, frame in enumerate(frames)]
+        instances = self.video_postprocessor([o["instances"] for o in outputs], frame_ids)
+        return [{**o, "instances": i} for o, i in zip(outputs, instances)]
 
     def check_weights(self):
         """Raise :class:`~d2track.checkpoint.MissingWeightsError` if the detector or the ReID

@@ -1,18 +1,12 @@
-"""ByteTrack on MOT17 half-val with MOTChallenge's public detections (refined by the box head).
-
-``bytetrack_faster_rcnn_r50_fpn_mot17_halfval_private.py`` with ``model.public_detections``: the
-``half-val_detections.json`` that ``datasets/prepare_mot.py --convert-det`` writes next to the
-split's annotations.
+"""ByteTrack on MOT17 half-val with MOTChallenge's public detections (refined by the box head):
+``bytetrack_faster_rcnn_r50_fpn_mot17_halfval_private.py`` with ``model.public_detections``.
 """
 
 from d2track.config import get_config
 
-from .bytetrack_faster_rcnn_r50_fpn_mot17_halfval_private import (  # noqa: F401
-    dataloader,
-    lr_multiplier,
-    model,
-    optimizer,
-    train,
-)
+from .bytetrack_faster_rcnn_r50_fpn_mot17_halfval_private import model
 
-model.public_detections = get_config("common/mot17_tracking.py").public_detections
+_exp = get_config("common/mot17_tracking.py")
+train, optimizer, lr_multiplier = _exp.train, _exp.optimizer, _exp.lr_multiplier
+dataloader = _exp.dataloader
+model.public_detections = _exp.public_detections

@@ -2,12 +2,7 @@
 
 from d2track.config import get_config
 
-_mot = get_config("common/mot_synthetic.py")
-train, optimizer, lr_multiplier, dataloader = (
-    _mot.train,
-    _mot.optimizer,
-    _mot.lr_multiplier,
-    _mot.dataloader,
-)
-model = _mot.model
+_exp = get_config("common/mot_synthetic.py")
+train, optimizer, lr_multiplier = _exp.train, _exp.optimizer, _exp.lr_multiplier
+dataloader, model = _exp.dataloader, _exp.model
 model.tracker = get_config("common/trackers.py").bytetrack

@@ -17,7 +17,6 @@ dataloader = get_config("common/data/synthetic_vid.py").dataloader
 dataloader.train.dataset.ref_sampler = L(RefSampler)(
     method="uniform", num_ref_imgs=1, frame_range=9, filter_key_img=False
 )
-dataloader.test.ref_sampler = None  # DFF keeps its own key frames
 schedule = get_config("common/cpu_schedule_400it.py")
 train, optimizer, lr_multiplier = schedule.train, schedule.optimizer, schedule.lr_multiplier
 

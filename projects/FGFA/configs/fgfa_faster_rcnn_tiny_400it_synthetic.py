@@ -18,15 +18,15 @@ dataloader = get_config("common/data/synthetic_vid.py").dataloader
 dataloader.train.dataset.ref_sampler = L(RefSampler)(
     method="bilateral_uniform", num_ref_imgs=2, frame_range=9, filter_key_img=True
 )
-dataloader.test.ref_sampler = L(RefSampler)(
-    method="test_with_fix_stride", num_ref_imgs=6, frame_range=[-3, 3], stride=1
-)
 schedule = get_config("common/cpu_schedule_400it.py")
 train, optimizer, lr_multiplier = schedule.train, schedule.optimizer, schedule.lr_multiplier
 
 model = get_config("common/models/faster_rcnn_tiny_synthetic.py").model
 model._target_ = FGFA
-model.memory = L(ReferenceMemory)(mode="fix_stride", num_left_ref_imgs=3, frame_stride=1)
+# the test policy (the test loader delivers these frames too): a 7-frame window, stride 1
+model.memory = L(ReferenceMemory)(
+    sampler=L(RefSampler)(method="test_with_fix_stride", frame_range=[-3, 3], stride=1)
+)
 model.motion = L(FlowNetSimple)(
     img_scale_factor=0.5,
     pixel_mean="${..pixel_mean}",

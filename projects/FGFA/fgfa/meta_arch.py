@@ -47,8 +47,9 @@ class FGFA(VideoRCNN):
                 detector's.
             aggregator (EmbedAggregator): combines the references of one key frame.
             mmtrack_compat (bool): passed to :func:`~d2track.modeling.flow.flow_warp_feats`.
-            kwargs: :class:`VideoRCNN` arguments (``memory``: a ``ReferenceMemory``, MMTracking's
-                test config is ``mode="fix_stride", num_left_ref_imgs=10, frame_stride=1``).
+            kwargs: :class:`VideoRCNN` arguments (``memory``: a ``ReferenceMemory`` whose
+                sampler is ``RefSampler(method="test_with_fix_stride", frame_range=10)`` for the
+                ``num_left_ref_imgs=10, frame_stride=1`` above).
         """
         super().__init__(**kwargs)
         self.motion = motion

@@ -10,6 +10,7 @@ from detectron2.config import LazyCall as L
 from detectron2.layers import ShapeSpec
 
 from d2track.config import get_config
+from d2track.data import RefSampler
 from d2track.modeling.memory import ReferenceMemory
 from d2track.modeling.meta_arch import VideoRCNN
 from d2track.modeling.roi_heads import SelsaBoxHead, VideoROIHeads
@@ -20,7 +21,10 @@ train, optimizer, lr_multiplier = schedule.train, schedule.optimizer, schedule.l
 
 model = get_config("common/models/faster_rcnn_r50_dc5.py").model
 model._target_ = VideoRCNN
-model.memory = L(ReferenceMemory)(mode="adaptive_stride")
+# the test policy (the test loader delivers these frames too): 14 frames over the video
+model.memory = L(ReferenceMemory)(
+    sampler=L(RefSampler)(method="test_with_adaptive_stride", frame_range=[-7, 7])
+)
 model.roi_heads._target_ = VideoROIHeads
 model.roi_heads.box_head = L(SelsaBoxHead)(
     input_shape=L(ShapeSpec)(channels=512, height=7, width=7),

@@ -1,15 +1,10 @@
-"""SORT on MOT17 half-val with private detections, as MMTracking 0.x's
-sort_faster-rcnn_fpn_4e_mot17-private-half.py.
-
-Detector: ``configs/mot/faster_rcnn_r50_fpn_4e_mot17_halftrain.py`` (``model.detector_weights``);
-data, evaluator and model layout: ``configs/common/mot17_tracking.py``; tracker settings:
-``configs/common/trackers.py``.
+"""SORT on MOT17 half-val with private detections (``configs/common/mot17_tracking.py``), as
+MMTracking 0.x's ``sort_faster-rcnn_fpn_4e_mot17-private-half.py``.
 """
 
 from d2track.config import get_config
 
 _exp = get_config("common/mot17_tracking.py")
 train, optimizer, lr_multiplier = _exp.train, _exp.optimizer, _exp.lr_multiplier
-dataloader = _exp.dataloader
-model = _exp.model
+dataloader, model = _exp.dataloader, _exp.model
 model.tracker = get_config("common/trackers.py").sort

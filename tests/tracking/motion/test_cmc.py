@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from d2track.modeling.motion.cmc import CameraMotionCompensation
+from d2track.tracking.motion.cmc import CameraMotionCompensation
 
 SHIFT = (3.3, -2.1)
 
@@ -85,7 +85,7 @@ def test_bad_arguments_raise():
 
 def test_ecc_failure_falls_back_to_identity(caplog):
     flat = np.zeros((60, 80, 3), np.uint8)  # no texture: ECC cannot converge
-    with caplog.at_level(logging.WARNING, logger="d2track.modeling.motion.cmc"):
+    with caplog.at_level(logging.WARNING, logger="d2track.tracking.motion.cmc"):
         matrix = CameraMotionCompensation().warp_matrix(_textured(60, 80), flat)
     assert torch.equal(matrix, torch.eye(2, 3))
     assert "ECC failed" in caplog.text

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from d2track.modeling.motion.kalman_filter import (
+from d2track.tracking.motion.kalman_filter import (
     CHI2INV95,
     KalmanFilter,
     xyah_to_xyxy,
