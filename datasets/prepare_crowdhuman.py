@@ -12,10 +12,10 @@ import argparse
 import os
 import sys
 
-from d2track.data.converters.common import ConverterInputError, require_dir, require_file
 from d2track.data.converters.crowdhuman import SPLITS, convert_split
 from d2track.data.datasets.builtin import BENCHMARK_SPLITS
 from d2track.data.datasets.root import datasets_root
+from d2track.utils.input_files import InputFileError, require_dir, require_file
 
 
 def parse_args(argv=None):
@@ -54,7 +54,7 @@ def main(argv=None):
     args = parse_args(argv)
     try:
         return convert(args.input, args.output_root, args.splits)
-    except ConverterInputError as e:
+    except InputFileError as e:
         sys.exit(f"error: {e}")
 
 

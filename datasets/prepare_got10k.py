@@ -10,7 +10,6 @@ import argparse
 import os
 import sys
 
-from d2track.data.converters.common import ConverterInputError
 from d2track.data.converters.sot import split_json_path, write_sot_json
 from d2track.data.converters.sot_got10k import (
     SPLITS,
@@ -19,6 +18,7 @@ from d2track.data.converters.sot_got10k import (
     unzip_all,
 )
 from d2track.data.datasets.root import datasets_root
+from d2track.utils.input_files import InputFileError
 
 
 def parse_args(argv=None):
@@ -50,9 +50,9 @@ def main(argv=None):
         unzip_all(args.unzip, args.input)
         splits = args.splits or [s for s in SPLITS if os.path.isdir(os.path.join(args.input, s))]
         if not splits:
-            raise ConverterInputError(args.input, "no train/, val/ or test/ folder")
+            raise InputFileError(args.input, "no train/, val/ or test/ folder")
         return convert(args.input, splits, args.output_root)
-    except ConverterInputError as e:
+    except InputFileError as e:
         sys.exit(f"error: {e}")
 
 

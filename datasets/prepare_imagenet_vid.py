@@ -14,10 +14,10 @@ import argparse
 import os
 import sys
 
-from d2track.data.converters import ConverterInputError
 from d2track.data.converters.imagenet import convert_vid
 from d2track.data.datasets.builtin import BENCHMARK_SPLITS
 from d2track.data.datasets.root import datasets_root
+from d2track.utils.input_files import InputFileError
 
 
 def parse_args(argv=None):
@@ -48,5 +48,5 @@ def main(argv=None):
 if __name__ == "__main__":
     try:
         main()
-    except ConverterInputError as e:  # a layout problem: say where, skip the traceback
+    except InputFileError as e:  # a layout problem: say where, skip the traceback
         sys.exit(f"error: {e}")

@@ -10,7 +10,6 @@ import argparse
 import os
 import sys
 
-from d2track.data.converters.common import ConverterInputError
 from d2track.data.converters.sot import split_json_path, write_sot_json
 from d2track.data.converters.sot_lasot import (
     TEST_SEQUENCES,
@@ -19,6 +18,7 @@ from d2track.data.converters.sot_lasot import (
     read_testing_set,
 )
 from d2track.data.datasets.root import datasets_root
+from d2track.utils.input_files import InputFileError
 
 
 def parse_args(argv=None):
@@ -47,7 +47,7 @@ def select_test_names(sequences, testing_set, input_root):
     names = read_testing_set(testing_set)
     missing = [n for n in names if n not in sequences]
     if missing:
-        raise ConverterInputError(testing_set, f"sequences not under {input_root}: {missing[:5]}")
+        raise InputFileError(testing_set, f"sequences not under {input_root}: {missing[:5]}")
     return names
 
 
@@ -71,7 +71,7 @@ def main(argv=None):
         testing_set = None
     try:
         return convert(args.input, testing_set, args.output_root)
-    except ConverterInputError as e:
+    except InputFileError as e:
         sys.exit(f"error: {e}")
 
 

@@ -9,11 +9,11 @@ Usage::
 import argparse
 import sys
 
-from d2track.data.converters.common import ConverterInputError
 from d2track.data.converters.sot import split_json_path, write_sot_json
 from d2track.data.converters.sot_download import OTB100_BASE_URL, download_otb100
 from d2track.data.converters.sot_otb import find_sequences, read_otb_videos
 from d2track.data.datasets.root import datasets_root
+from d2track.utils.input_files import InputFileError
 
 
 def parse_args(argv=None):
@@ -41,7 +41,7 @@ def main(argv=None):
         if args.download:
             download_otb100(args.input, args.base_url)
         return convert(args.input, args.output_root)
-    except (ConverterInputError, RuntimeError) as e:
+    except (InputFileError, RuntimeError) as e:
         sys.exit(f"error: {e}")
 
 

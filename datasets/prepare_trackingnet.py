@@ -9,7 +9,6 @@ Usage::
 import argparse
 import sys
 
-from d2track.data.converters.common import ConverterInputError
 from d2track.data.converters.sot import split_json_path, write_sot_json
 from d2track.data.converters.sot_trackingnet import (
     find_chunks,
@@ -18,6 +17,7 @@ from d2track.data.converters.sot_trackingnet import (
     unzip_chunk,
 )
 from d2track.data.datasets.root import datasets_root
+from d2track.utils.input_files import InputFileError
 
 
 def parse_args(argv=None):
@@ -46,10 +46,10 @@ def chunks_by_split(input_root, splits):
     chunks = {s: find_chunks(input_root, s) for s in splits or ("train", "test")}
     for split, names in chunks.items():
         if splits and not names:
-            raise ConverterInputError(input_root, f"no chunk folder for split {split}")
+            raise InputFileError(input_root, f"no chunk folder for split {split}")
     chunks = {s: c for s, c in chunks.items() if c}
     if not chunks:
-        raise ConverterInputError(input_root, "no TRAIN_<k>/ or TEST/ folder")
+        raise InputFileError(input_root, "no TRAIN_<k>/ or TEST/ folder")
     return chunks
 
 
@@ -60,7 +60,7 @@ def main(argv=None):
         for chunk in [c for names in chunks.values() for c in names] if args.unzip else []:
             unzip_chunk(args.input, chunk)
         return {s: convert_split(args.input, s, c, args.output_root) for s, c in chunks.items()}
-    except ConverterInputError as e:
+    except InputFileError as e:
         sys.exit(f"error: {e}")
 
 

@@ -9,7 +9,6 @@ Usage::
 import argparse
 import sys
 
-from d2track.data.converters.common import ConverterInputError
 from d2track.data.converters.sot import split_json_path, write_sot_json
 from d2track.data.converters.sot_uav import (
     FRAGMENTS,
@@ -18,6 +17,7 @@ from d2track.data.converters.sot_uav import (
     read_uav_video,
 )
 from d2track.data.datasets.root import datasets_root
+from d2track.utils.input_files import InputFileError
 
 
 def parse_args(argv=None):
@@ -44,7 +44,7 @@ def main(argv=None):
     try:
         fragments = read_fragments(args.fragments) if args.fragments else FRAGMENTS
         return convert(args.input, fragments, args.output_root)
-    except ConverterInputError as e:
+    except InputFileError as e:
         sys.exit(f"error: {e}")
 
 

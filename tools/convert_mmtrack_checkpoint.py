@@ -31,9 +31,9 @@ from d2track.checkpoint.mmtrack import (
     imagenet_resnet_rules,
     method_rules,
 )
-from d2track.data.converters.common import ConverterInputError, require_file
 from d2track.projects import discover_projects
 from d2track.utils.file_io import atomic_open
+from d2track.utils.input_files import InputFileError, require_file
 
 
 def parse_args(argv):
@@ -67,27 +67,27 @@ def load_state_dict(path, *, unsafe=False, imagenet=False):
     plain state dict as torchvision saves it).
 
     Raises:
-        ConverterInputError: naming ``path`` if it is missing, unreadable or has no state dict.
+        InputFileError: naming ``path`` if it is missing, unreadable or has no state dict.
     """
     require_file(path, "checkpoint")
     try:
         checkpoint = torch.load(path, map_location="cpu", weights_only=not unsafe)
     except pickle.UnpicklingError as e:
         hint = "" if unsafe else " (if you trust the file, retry with --unsafe-load)"
-        raise ConverterInputError(path, f"cannot unpickle: {str(e).splitlines()[0]}{hint}")
+        raise InputFileError(path, f"cannot unpickle: {str(e).splitlines()[0]}{hint}")
     except (RuntimeError, EOFError) as e:
-        raise ConverterInputError(path, f"not a torch checkpoint: {str(e).splitlines()[0]}")
+        raise InputFileError(path, f"not a torch checkpoint: {str(e).splitlines()[0]}")
     state = checkpoint.get("state_dict") if isinstance(checkpoint, dict) else None
     if state is None and imagenet and isinstance(checkpoint, dict):
         state = checkpoint  # torchvision files are the state dict itself
     if not isinstance(state, dict):
         found = sorted(checkpoint)[:10] if isinstance(checkpoint, dict) else type(checkpoint)
-        raise ConverterInputError(
+        raise InputFileError(
             path, f"no 'state_dict' dict (found {found}): not an MMTracking checkpoint?"
         )
     bad = [key for key, value in state.items() if not torch.is_tensor(value)]
     if bad:
-        raise ConverterInputError(path, f"state_dict[{bad[0]!r}] is not a tensor")
+        raise InputFileError(path, f"state_dict[{bad[0]!r}] is not a tensor")
     return state
 
 

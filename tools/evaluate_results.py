@@ -175,7 +175,7 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     try:
         out, table = RUNNERS[args.task](args)
-    except (ValueError, OSError) as e:  # ConverterInputError included: names file and line
+    except (ValueError, OSError) as e:  # InputFileError included: names file and line
         if args.debug:
             raise
         print(f"error: {e}".replace("\n", " "), file=sys.stderr)

@@ -18,9 +18,9 @@ from .datasets import (
     load_synthetic_shapes,
     register_cocovid_instances,
 )
+from .distributed_samplers import MixedTrainingSampler, VideoInferenceSampler
 from .mappers import VideoTestMapper, VideoTrainMapper
 from .mappers.sot import SOTTrainMapper
-from .samplers import MixedTrainingSampler, VideoInferenceSampler
 from .sampling import RefSampler, sample_clip, sample_ref_frames, sample_sot_pair
 from .transforms import augment_clip, transform_clip_annotations
 from .video_dataset import SOTPairDataset, VideoFrameDataset

@@ -14,7 +14,7 @@ from detectron2.data import (
 from torch.utils.data import ConcatDataset
 
 from .datasets.video_index import build_video_index
-from .samplers import MixedTrainingSampler, VideoInferenceSampler
+from .distributed_samplers import MixedTrainingSampler, VideoInferenceSampler
 from .video_dataset import VideoFrameDataset
 
 __all__ = [

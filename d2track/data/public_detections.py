@@ -13,9 +13,10 @@ import os
 import torch
 from detectron2.utils.file_io import PathManager
 
+from d2track.utils.utf8 import decode_utf8
+
 from .datasets.builtin import BENCHMARK_SPLITS
 from .datasets.root import datasets_root
-from .datasets.utf8 import decode_utf8
 
 __all__ = ["PublicDetections", "public_detections_file"]
 

@@ -16,8 +16,8 @@ applied: frames are yielded as they are tracked, so it shows in evaluated and wr
 
 import logging
 
-from ..utils.video_io import capture_frames
-from .video_predictor import VideoPredictor, open_frame_source
+from ..utils.video_io import capture_frames, open_frame_source
+from .video_predictor import VideoPredictor
 
 __all__ = ["open_stream", "track_stream"]
 

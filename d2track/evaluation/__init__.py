@@ -16,7 +16,6 @@ Result files on disk are scored by the ``evaluate_*_files`` functions, behind
 with its reason in the evaluator's ``undefined_reasons`` (:mod:`d2track.evaluation.undefined`).
 """
 
-from .build import EVALUATORS, build_video_evaluator
 from .mot_evaluator import MOTEvaluator
 from .reid_evaluator import ReIDEvaluator
 from .result_files import (
@@ -32,8 +31,6 @@ from .video_evaluator import VideoEvaluator
 from .vis_evaluator import VISEvaluator
 
 __all__ = [
-    "EVALUATORS",
-    "build_video_evaluator",
     "MOTEvaluator",
     "ReIDEvaluator",
     "SOTEvaluator",

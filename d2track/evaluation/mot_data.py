@@ -53,14 +53,14 @@ from typing import Dict, List
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from d2track.data.converters.common import (
-    ConverterInputError,
+from d2track.utils.file_io import atomic_open
+from d2track.utils.input_files import (
+    InputFileError,
     read_lines,
     read_text,
     require_dir,
     require_file,
 )
-from d2track.utils.file_io import atomic_open
 
 __all__ = [
     "MOTSequence",
@@ -243,14 +243,14 @@ def _parse_line(path, number, line, *, is_gt):
     low = _MIN_COLUMNS[is_gt]
     if not low <= len(fields) <= NUM_COLUMNS:
         what = "ground truth" if is_gt else "results"
-        raise ConverterInputError(
+        raise InputFileError(
             path, f"{what} need {low} to {NUM_COLUMNS} columns, got {len(fields)}", number
         )
     try:
         return [float(field) for field in fields] + [-1.0] * (NUM_COLUMNS - len(fields))
     except ValueError:
         bad = next(f for f in fields if not _is_float(f))
-        raise ConverterInputError(path, f"non-numeric value {bad!r}", number) from None
+        raise InputFileError(path, f"non-numeric value {bad!r}", number) from None
 
 
 def _is_float(text):
@@ -273,7 +273,7 @@ def read_mot_txt(path, *, is_gt, num_frames=None):
         np.ndarray: (R, 10) float64 rows in file order, missing columns filled with -1.
 
     Raises:
-        ConverterInputError: naming ``path:line`` of the first malformed line.
+        InputFileError: naming ``path:line`` of the first malformed line.
     """
     numbers, rows = [], []
     for number, line in read_lines(path):
@@ -284,7 +284,7 @@ def read_mot_txt(path, *, is_gt, num_frames=None):
         rows, is_gt=is_gt, num_frames=num_frames, ref=lambda i: f"line {numbers[i]}"
     )
     if problem is not None:
-        raise ConverterInputError(path, problem[1], numbers[problem[0]])
+        raise InputFileError(path, problem[1], numbers[problem[0]])
     return rows
 
 
@@ -300,26 +300,24 @@ def read_seqinfo(path):
         "height": int or None}``.
 
     Raises:
-        ConverterInputError: naming the file and the missing or invalid key.
+        InputFileError: naming the file and the missing or invalid key.
     """
     parser = configparser.ConfigParser()
     text = read_text(path)  # a byte that is not UTF-8 raises naming the file and line
     try:
         parser.read_string(text, source=str(path))
     except configparser.Error as e:
-        raise ConverterInputError(path, f"not a valid ini file ({e.message})") from None
+        raise InputFileError(path, f"not a valid ini file ({e.message})") from None
     if not parser.has_section("Sequence"):
-        raise ConverterInputError(path, "missing section [Sequence]")
+        raise InputFileError(path, "missing section [Sequence]")
     section = parser["Sequence"]
     info = {"name": section.get("name")}
     for key, field in (("length", "seqLength"), ("width", "imWidth"), ("height", "imHeight")):
         value = section.get(field)
         if value is None and key == "length":
-            raise ConverterInputError(path, "missing key [Sequence] seqLength")
+            raise InputFileError(path, "missing key [Sequence] seqLength")
         if value is not None and not (value.strip().isdigit() and int(value) >= 1):
-            raise ConverterInputError(
-                path, f"[Sequence] {field} = {value!r} is not an integer >= 1"
-            )
+            raise InputFileError(path, f"[Sequence] {field} = {value!r} is not an integer >= 1")
         info[key] = None if value is None else int(value)
     return info
 
@@ -340,7 +338,7 @@ def load_trackeval_layout(gt_dir, results_dir, *, sequences=None):
         OrderedDict[str, MOTSequence]
 
     Raises:
-        ConverterInputError: naming a missing or malformed file (a missing result file too;
+        InputFileError: naming a missing or malformed file (a missing result file too;
             an empty one means no results).
     """
     require_dir(gt_dir, "ground-truth folder")
@@ -352,7 +350,7 @@ def load_trackeval_layout(gt_dir, results_dir, *, sequences=None):
             if os.path.isfile(os.path.join(gt_dir, name, "gt", "gt.txt"))
         )
         if not sequences:
-            raise ConverterInputError(gt_dir, "no <seq>/gt/gt.txt found")
+            raise InputFileError(gt_dir, "no <seq>/gt/gt.txt found")
     return OrderedDict((name, _load_sequence(gt_dir, results_dir, name)) for name in sequences)
 
 
@@ -365,7 +363,7 @@ def _load_sequence(gt_dir, results_dir, name):
     else:
         gt = read_mot_txt(gt_path, is_gt=True)
         if len(gt) == 0:
-            raise ConverterInputError(gt_path, "empty and no seqinfo.ini: unknown sequence length")
+            raise InputFileError(gt_path, "empty and no seqinfo.ini: unknown sequence length")
         length = int(gt[:, 0].max())
     results_path = require_file(os.path.join(results_dir, f"{name}.txt"), "results file")
     results = read_mot_txt(results_path, is_gt=False, num_frames=length)

@@ -24,7 +24,7 @@ Conventions:
       VID percentages (NaN when undefined), each as its metric module documents.
     * Result files the ground truth does not ask for are not scored; their names are returned
       under ``"ignored_results"`` (the caller warns). A missing result file is an error.
-    * Every input error is a :class:`~d2track.data.converters.common.ConverterInputError`
+    * Every input error is a :class:`~d2track.utils.input_files.InputFileError`
       naming the file and, where there is one, the line (or the json record and field).
 """
 
@@ -34,14 +34,14 @@ import zipfile
 
 import numpy as np
 
-from d2track.data.converters.common import (
-    ConverterInputError,
+from d2track.utils.input_files import (
+    InputFileError,
     read_lines,
     read_text,
     require_dir,
     require_file,
 )
-from d2track.data.datasets.utf8 import utf8_error_message
+from d2track.utils.utf8 import utf8_error_message
 
 from . import vid_evaluator
 from .mot_data import BENCHMARKS, load_trackeval_layout, preprocess_sequence
@@ -144,9 +144,9 @@ def evaluate_mot_files(
 def _read_video_boxes(path, *, length=None, gt_path=None):
     boxes = read_boxes(path, allow_polygons=False)
     if len(boxes) == 0:
-        raise ConverterInputError(path, "no boxes (empty file)")
+        raise InputFileError(path, "no boxes (empty file)")
     if length is not None and len(boxes) != length:
-        raise ConverterInputError(
+        raise InputFileError(
             path, f"{len(boxes)} lines for the {length} frames of the ground truth {gt_path}"
         )
     return boxes
@@ -155,7 +155,7 @@ def _read_video_boxes(path, *, length=None, gt_path=None):
 def _read_visible(path, length, gt_path):
     visible = read_visibility(require_file(path, "visibility file"))
     if len(visible) != length:
-        raise ConverterInputError(
+        raise InputFileError(
             path, f"{len(visible)} flags for the {length} frames of the ground truth {gt_path}"
         )
     return visible
@@ -177,7 +177,7 @@ def evaluate_sot_files(gt_dir, results_dir, *, visible_dir=None, protocol="mmtra
     """
     names = list_txt_names(gt_dir)
     if not names:
-        raise ConverterInputError(gt_dir, "no <video>.txt ground-truth file")
+        raise InputFileError(gt_dir, "no <video>.txt ground-truth file")
     require_dir(results_dir, "results folder")
     gts, results, visible = {}, {}, None if visible_dir is None else {}
     for name in names:
@@ -211,7 +211,7 @@ def _vot_sequences(gt_dir):
         return {n: os.path.join(gt_dir, n, "groundtruth.txt") for n in folders}
     names = list_txt_names(gt_dir)
     if not names:
-        raise ConverterInputError(gt_dir, "no <seq>.txt or <seq>/groundtruth.txt ground truth")
+        raise InputFileError(gt_dir, "no <seq>.txt or <seq>/groundtruth.txt ground truth")
     return {n: os.path.join(gt_dir, f"{n}.txt") for n in names}
 
 
@@ -226,15 +226,15 @@ def _read_image_sizes(path):
     try:
         sizes = json.loads(read_text(path, "image sizes file"))
     except json.JSONDecodeError as e:
-        raise ConverterInputError(path, f"invalid json: {e.msg}", e.lineno) from None
+        raise InputFileError(path, f"invalid json: {e.msg}", e.lineno) from None
     if not isinstance(sizes, dict):
-        raise ConverterInputError(path, 'expected a json object {"<seq>": [W, H]}')
+        raise InputFileError(path, 'expected a json object {"<seq>": [W, H]}')
     for name, size in sizes.items():
         ok = isinstance(size, list) and len(size) == 2
         if not (ok and all(isinstance(v, int) and not isinstance(v, bool) for v in size)):
-            raise ConverterInputError(path, f"{name!r}: expected [W, H] integers, got {size!r}")
+            raise InputFileError(path, f"{name!r}: expected [W, H] integers, got {size!r}")
         if min(size) < 1:
-            raise ConverterInputError(path, f"{name!r}: sizes must be >= 1, got {size!r}")
+            raise InputFileError(path, f"{name!r}: sizes must be >= 1, got {size!r}")
     return sizes
 
 
@@ -248,7 +248,7 @@ def find_vot_image_size(gt_dir, name, image_sizes=None, *, image_sizes_path="ima
         image_sizes (dict or None): ``{name: [W, H]}`` read from ``image_sizes_path``.
 
     Raises:
-        ConverterInputError: naming the sequence when neither gives a size, or an unreadable image.
+        InputFileError: naming the sequence when neither gives a size, or an unreadable image.
     """
     from PIL import Image
 
@@ -259,11 +259,11 @@ def find_vot_image_size(gt_dir, name, image_sizes=None, *, image_sizes_path="ima
             with Image.open(image) as im:
                 return tuple(int(v) for v in im.size)
         except OSError as e:
-            raise ConverterInputError(image, f"cannot read the image size ({e})") from None
+            raise InputFileError(image, f"cannot read the image size ({e})") from None
     if image_sizes is not None and name in image_sizes:
         return tuple(image_sizes[name])
     where = f"no entry in {image_sizes_path}" if image_sizes is not None else "no --image-sizes"
-    raise ConverterInputError(
+    raise InputFileError(
         seq_dir,
         f"image size of sequence {name!r} unknown: no image in {seq_dir}[/color] and {where}",
     )
@@ -281,13 +281,13 @@ def _raise_at_line(path, error):
     """Re-raise a :class:`VOTInputError` at the line of ``path`` that holds its frame."""
     numbers = [number for number, _ in read_lines(path)]
     line = numbers[error.frame] if error.frame < len(numbers) else None
-    raise ConverterInputError(path, str(error), line) from None
+    raise InputFileError(path, str(error), line) from None
 
 
 def _read_trajectory(name, path, length, gt_path):
     trajectory = read_vot_results(path)
     if len(trajectory) != length:
-        raise ConverterInputError(
+        raise InputFileError(
             path, f"{len(trajectory)} lines for the {length} frames of the ground truth {gt_path}"
         )
     try:
@@ -323,7 +323,7 @@ def evaluate_vot_files(gt_dir, results_dir, *, dataset="vot2018", image_sizes_pa
     for name, gt_path in sequences.items():
         gts[name] = read_boxes(gt_path)
         if len(gts[name]) == 0:
-            raise ConverterInputError(gt_path, "no regions (empty file)")
+            raise InputFileError(gt_path, "no regions (empty file)")
         paths[name] = _vot_results_path(results_dir, name)
         results[name] = _read_trajectory(name, paths[name], len(gts[name]), gt_path)
         sizes[name] = find_vot_image_size(
@@ -360,7 +360,7 @@ def _decode_member(data, source):
         return data.decode("utf-8")
     except UnicodeDecodeError as e:
         line, message = utf8_error_message(data, e)
-        raise ConverterInputError(source, message, line) from None
+        raise InputFileError(source, message, line) from None
 
 
 def _load_json(path, member=None):
@@ -372,9 +372,9 @@ def _load_json(path, member=None):
         with zipfile.ZipFile(path) as archive:
             return json.loads(_decode_member(archive.read(member), source)), source
     except json.JSONDecodeError as e:
-        raise ConverterInputError(source, f"invalid json: {e.msg}", e.lineno) from None
+        raise InputFileError(source, f"invalid json: {e.msg}", e.lineno) from None
     except UnicodeDecodeError as e:
-        raise ConverterInputError(source, f"not utf-8 text ({e.reason})") from None
+        raise InputFileError(source, f"not utf-8 text ({e.reason})") from None
 
 
 def _load_vis_results(path):
@@ -384,7 +384,7 @@ def _load_vis_results(path):
     with zipfile.ZipFile(path) as archive:
         members = [n for n in archive.namelist() if os.path.basename(n) == "results.json"]
     if len(members) != 1:
-        raise ConverterInputError(path, f"a submission zip needs one results.json, has {members}")
+        raise InputFileError(path, f"a submission zip needs one results.json, has {members}")
     return _load_json(path, members[0])
 
 
@@ -420,9 +420,9 @@ def evaluate_vis_files(gt_path, results_path, *, per_category=False, iou_type="s
 
 def _field(path, where, record, key, check, expected):
     if not isinstance(record, dict) or key not in record:
-        raise ConverterInputError(path, f"{where}: missing field {key!r}")
+        raise InputFileError(path, f"{where}: missing field {key!r}")
     if not check(record[key]):
-        raise ConverterInputError(path, f"{where}.{key}: expected {expected}, got {record[key]!r}")
+        raise InputFileError(path, f"{where}.{key}: expected {expected}, got {record[key]!r}")
     return record[key]
 
 
@@ -440,10 +440,10 @@ def _is_id(v):
 
 def _coco_gt(path, data):
     if not isinstance(data, dict):
-        raise ConverterInputError(path, "expected a json object with images/annotations/categories")
+        raise InputFileError(path, "expected a json object with images/annotations/categories")
     for key in ("images", "annotations", "categories"):
         if not isinstance(data.get(key), list):
-            raise ConverterInputError(path, f"field {key!r}: expected a list")
+            raise InputFileError(path, f"field {key!r}: expected a list")
     images = [
         {"id": _field(path, f"images[{i}]", im, "id", _is_id, "an int"), **_hw(im)}
         for i, im in enumerate(data["images"])
@@ -471,7 +471,7 @@ def _coco_annotation(path, where, ann, index, image_ids, category_ids):
     box = _field(path, where, ann, "bbox", _is_box, "[x, y, w, h] with w, h >= 0")
     area = ann.get("area", box[2] * box[3])
     if not _is_number(area):
-        raise ConverterInputError(path, f"{where}.area: expected a number, got {area!r}")
+        raise InputFileError(path, f"{where}.area: expected a number, got {area!r}")
     return {
         "id": ann.get("id", index + 1),
         "image_id": _field(path, where, ann, "image_id", image_ids.__contains__, "a gt image id"),
@@ -486,7 +486,7 @@ def _coco_annotation(path, where, ann, index, image_ids, category_ids):
 
 def _coco_detections(path, data, gt):
     if not isinstance(data, list):
-        raise ConverterInputError(path, "expected a json list of detections")
+        raise InputFileError(path, "expected a json list of detections")
     image_ids = {im["id"] for im in gt["images"]}
     category_ids = {c["id"] for c in gt["categories"]}
     checks = (

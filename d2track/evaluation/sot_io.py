@@ -16,7 +16,7 @@ import re
 
 import numpy as np
 
-from d2track.data.converters.common import ConverterInputError, read_lines, require_dir
+from d2track.utils.input_files import InputFileError, read_lines, require_dir
 
 __all__ = ["read_boxes", "read_vot_results", "read_visibility", "list_txt_names"]
 
@@ -27,7 +27,7 @@ def _values(path, number, line):
     try:
         return [float(v) for v in _SPLIT.split(line.strip(", \t"))]
     except ValueError:
-        raise ConverterInputError(path, f"non-numeric value in {line!r}", number) from None
+        raise InputFileError(path, f"non-numeric value in {line!r}", number) from None
 
 
 def read_boxes(path, *, allow_polygons=True):
@@ -41,11 +41,9 @@ def read_boxes(path, *, allow_polygons=True):
         values = _values(path, number, line)
         if len(values) != 4 and not (allow_polygons and len(values) == 8):
             expected = "4 (x,y,w,h) or 8 (polygon)" if allow_polygons else "4 (x,y,w,h)"
-            raise ConverterInputError(
-                path, f"expected {expected} values, got {len(values)}", number
-            )
+            raise InputFileError(path, f"expected {expected} values, got {len(values)}", number)
         if rows and len(values) != len(rows[0]):
-            raise ConverterInputError(
+            raise InputFileError(
                 path, f"{len(values)} values after lines of {len(rows[0])}", number
             )
         rows.append(values)
@@ -63,13 +61,11 @@ def read_vot_results(path):
         values = _values(path, number, line)
         if len(values) == 1:
             if values[0] not in (0.0, 1.0, 2.0):
-                raise ConverterInputError(
+                raise InputFileError(
                     path, f"code {values[0]:g} is not 1 (init), 2 (failure) or 0 (skipped)", number
                 )
         elif len(values) not in (4, 8):
-            raise ConverterInputError(
-                path, f"expected a code, 4 or 8 values, got {len(values)}", number
-            )
+            raise InputFileError(path, f"expected a code, 4 or 8 values, got {len(values)}", number)
         frames.append(np.asarray(values, dtype=np.float64))
     return frames
 
@@ -79,7 +75,7 @@ def read_visibility(path):
     flags = []
     for number, line in read_lines(path):
         if line not in ("0", "1"):
-            raise ConverterInputError(path, f"expected 0 or 1, got {line!r}", number)
+            raise InputFileError(path, f"expected 0 or 1, got {line!r}", number)
         flags.append(line == "1")
     return np.asarray(flags, dtype=bool)
 

@@ -27,7 +27,7 @@ Conventions (as in the reference):
       A category with ground truth but no predictions contributes 0. All values are fractions.
 
 Deliberate differences from the reference:
-    * Bad input raises :class:`~d2track.data.converters.common.ConverterInputError` naming the file,
+    * Bad input raises :class:`~d2track.utils.input_files.InputFileError` naming the file,
       the record and the field: unknown video or category ids, wrong number of frames, mask size
       that differs from the video (the reference asserts on unknown videos, silently drops unknown
       categories and prints a warning for mismatched sizes).
@@ -48,7 +48,7 @@ from typing import Dict, List, NamedTuple, Sequence
 import numpy as np
 from pycocotools import mask as mask_util
 
-from d2track.data.converters.common import ConverterInputError, read_text
+from d2track.utils.input_files import InputFileError, read_text
 
 __all__ = [
     "AREA_RANGES",
@@ -98,16 +98,16 @@ class _Track(NamedTuple):
 
 
 def _fail(source, where, message):
-    raise ConverterInputError(source, f"{where}: {message}")
+    raise InputFileError(source, f"{where}: {message}")
 
 
 def _read_json(path):
     if not os.path.isfile(path):
-        raise ConverterInputError(path, "file not found")
+        raise InputFileError(path, "file not found")
     try:
         return json.loads(read_text(path))  # not UTF-8: raises naming the file and line
     except json.JSONDecodeError as e:
-        raise ConverterInputError(path, f"invalid json: {e.msg}", e.lineno) from None
+        raise InputFileError(path, f"invalid json: {e.msg}", e.lineno) from None
 
 
 def _mean_area(areas) -> float:
@@ -475,7 +475,7 @@ def load_ytvis_gt(path: str, *, iou_type: str = "segm") -> dict:
     """Read and validate a YouTube-VIS ground-truth json; errors name the file and field."""
     gt = _read_json(path)
     if not isinstance(gt, dict):
-        raise ConverterInputError(path, "expected a json object with videos/annotations/categories")
+        raise InputFileError(path, "expected a json object with videos/annotations/categories")
     _parse_gt(gt, iou_type, path)
     return gt
 

@@ -70,7 +70,6 @@ def test_register_reid_list_is_lazy_and_idempotent(tmp_path):
     register_reid_list("test_reid_lazy", list_file, str(tmp_path))
     register_reid_list("test_reid_lazy", "ignored", "ignored")
     assert MetadataCatalog.get("test_reid_lazy").list_file == list_file
-    assert MetadataCatalog.get("test_reid_lazy").evaluator_type == "reid"
     write_crops(tmp_path, [1]).replace("train.txt", "later.txt")
     os.rename(tmp_path / "meta" / "train.txt", list_file)
     assert len(DatasetCatalog.get("test_reid_lazy")) == 1
@@ -98,7 +97,6 @@ def test_registration_reads_no_files(monkeypatch):
     register_all_reid()
     monkeypatch.undo()
     assert set(names) <= set(DatasetCatalog.list())
-    assert MetadataCatalog.get("mot16_reid_train").evaluator_type == "reid"
 
 
 def check_batch(batch, labels, num_ids=8, ins_per_id=4):

@@ -10,7 +10,6 @@ import cv2
 import numpy as np
 import pytest
 
-from d2track.data.converters.common import ConverterInputError
 from d2track.data.converters.download import download, extract_zip
 from d2track.data.converters.sot_download import (
     OTB100_SEQUENCES,
@@ -18,6 +17,7 @@ from d2track.data.converters.sot_download import (
     download_vot2018,
     read_vot_description,
 )
+from d2track.utils.input_files import InputFileError
 
 DATASETS = Path(__file__).resolve().parents[2] / "datasets"
 
@@ -164,14 +164,14 @@ def test_vot2018_script_download_then_convert(tmp_path):
 def test_vot_description_malformed(tmp_path):
     path = tmp_path / "description.json"
     path.write_text(json.dumps({"sequences": [{"name": "a", "annotations": {"url": "a.zip"}}]}))
-    with pytest.raises(ConverterInputError, match=f"{path}: sequence 0 lacks"):
+    with pytest.raises(InputFileError, match=f"{path}: sequence 0 lacks"):
         read_vot_description(str(path))
     entry = {"name": "../a", "annotations": {"url": "a"}, "channels": {"color": {"url": "c"}}}
     path.write_text(json.dumps({"sequences": [entry]}))
-    with pytest.raises(ConverterInputError, match="unsafe name '../a'"):
+    with pytest.raises(InputFileError, match="unsafe name '../a'"):
         read_vot_description(str(path))
     path.write_text("{not json")
-    with pytest.raises(ConverterInputError, match=f"{path}: not a VOT description"):
+    with pytest.raises(InputFileError, match=f"{path}: not a VOT description"):
         read_vot_description(str(path))
 
 

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 from detectron2.data import DatasetCatalog
 
-from d2track.data.converters.common import ConverterInputError
 from d2track.data.converters.crowdhuman import convert_split
 from d2track.data.datasets.builtin import BENCHMARK_SPLITS, register_benchmark
+from d2track.utils.input_files import InputFileError
 
 SCRIPT = Path(__file__).parents[2] / "datasets" / "prepare_crowdhuman.py"
 
@@ -123,7 +123,7 @@ def test_malformed_line_names_file_and_line(tmp_path):
     lines = odgt.read_text().splitlines()
     lines[1] = lines[1].replace('"fbox": [0, 0, 10, 20]', '"fbox": [0, 0, 10]')
     odgt.write_text("\n".join(lines) + "\n")
-    with pytest.raises(ConverterInputError, match=r"annotation_train\.odgt:2: gtboxes\[0\]: fbox"):
+    with pytest.raises(InputFileError, match=r"annotation_train\.odgt:2: gtboxes\[0\]: fbox"):
         convert_split(str(root), "train", str(tmp_path / "x.json"))
     with pytest.raises(SystemExit, match=r"annotation_train\.odgt:2"):
         _script().main(["--input", str(root), "--output-root", str(tmp_path / "out")])
@@ -133,5 +133,5 @@ def test_malformed_line_names_file_and_line(tmp_path):
 def test_missing_image_names_line(tmp_path):
     root = _make_tree(tmp_path / "in")
     (root / "train" / "Images" / "2,b.jpg").unlink()
-    with pytest.raises(ConverterInputError, match=r"annotation_train\.odgt:2: image .*2,b\.jpg"):
+    with pytest.raises(InputFileError, match=r"annotation_train\.odgt:2: image .*2,b\.jpg"):
         convert_split(str(root), "train", str(tmp_path / "x.json"))

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from detectron2.data import DatasetCatalog
 
-from d2track.data.converters import ConverterInputError
 from d2track.data.datasets.builtin import BENCHMARK_SPLITS, register_benchmark
 from d2track.data.datasets.builtin_meta import IMAGENET_DET_CATEGORIES
+from d2track.utils.input_files import InputFileError
 
 SCRIPT = Path(__file__).resolve().parents[2] / "datasets" / "prepare_imagenet_det.py"
 I0 = "train/ILSVRC2014_train_0000/ILSVRC2014_train_00000663"
@@ -125,15 +125,15 @@ def test_malformed_inputs(tmp_path):
     root, out = make_tree(tmp_path / "ILSVRC"), tmp_path / "out"
     lst = root / "Lists" / "DET_train_30classes.txt"
     lst.write_text(DET_LIST + f"{I1}x 1\n")
-    with pytest.raises(ConverterInputError, match=rf"{lst}:4: annotation .*{I1}x.xml is missing"):
+    with pytest.raises(InputFileError, match=rf"{lst}:4: annotation .*{I1}x.xml is missing"):
         _main()(["--input", str(root), "--output-root", str(out)])
     lst.write_text(f"{I0}\n")
-    with pytest.raises(ConverterInputError, match=rf"{lst}:1: expected 2 fields"):
+    with pytest.raises(InputFileError, match=rf"{lst}:1: expected 2 fields"):
         _main()(["--input", str(root), "--output-root", str(out)])
     lst.write_text(DET_LIST)
     xml = root / "Annotations" / "DET" / f"{I1}.xml"
     xml.write_text(xml.read_text().replace("<xmax>30</xmax>", "<xmax>1</xmax>"))
-    with pytest.raises(ConverterInputError, match=rf"{xml}: malformed xml: bndbox"):
+    with pytest.raises(InputFileError, match=rf"{xml}: malformed xml: bndbox"):
         _main()(["--input", str(root), "--output-root", str(out)])
     assert not out.exists()
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from detectron2.data import DatasetCatalog
 
-from d2track.data.converters import ConverterInputError
 from d2track.data.datasets.builtin import BENCHMARK_SPLITS, register_benchmark
 from d2track.data.datasets.builtin_meta import IMAGENET_VID_CATEGORIES
+from d2track.utils.input_files import InputFileError
 
 SCRIPT = Path(__file__).resolve().parents[2] / "datasets" / "prepare_imagenet_vid.py"
 V0 = "train/ILSVRC2015_VID_train_0000/ILSVRC2015_train_00000000"
@@ -153,13 +153,13 @@ def test_list_line_with_missing_annotation_folder(tmp_path):
     root = make_tree(tmp_path / "ILSVRC")
     lst = root / "Lists" / "VID_train_15frames.txt"
     lst.write_text(TRAIN_LIST + f"{V1}x 1 0 3\n")
-    with pytest.raises(ConverterInputError, match=rf"{lst}:4: annotation folder .*{V1}x"):
+    with pytest.raises(InputFileError, match=rf"{lst}:4: annotation folder .*{V1}x"):
         _convert(root, tmp_path / "out")
     lst.write_text(TRAIN_LIST + f"{V1} 1 three 3\n")
-    with pytest.raises(ConverterInputError, match=rf"{lst}:4: expected integer"):
+    with pytest.raises(InputFileError, match=rf"{lst}:4: expected integer"):
         _convert(root, tmp_path / "out")
     lst.write_text(TRAIN_LIST + f"{V1} 1 3 3\n")
-    with pytest.raises(ConverterInputError, match=rf"{lst}:4: frame 3 not in \[0, 3\)"):
+    with pytest.raises(InputFileError, match=rf"{lst}:4: frame 3 not in \[0, 3\)"):
         _convert(root, tmp_path / "out")
     assert not (tmp_path / "out").exists()
 
@@ -168,14 +168,14 @@ def test_malformed_or_missing_xml_and_list(tmp_path):
     root = make_tree(tmp_path / "ILSVRC")
     xml = root / "Annotations" / "VID" / V1 / "000001.xml"
     xml.write_text("<annotation>\n<size><width>3</width>\n</annotation>")
-    with pytest.raises(ConverterInputError, match=rf"{xml}:3: malformed xml"):
+    with pytest.raises(InputFileError, match=rf"{xml}:3: malformed xml"):
         _convert(root, tmp_path / "out")
     xml.write_text("<annotation><size><width>3</width></size></annotation>")
-    with pytest.raises(ConverterInputError, match=rf"{xml}: malformed xml: <size> has no <height>"):
+    with pytest.raises(InputFileError, match=rf"{xml}: malformed xml: <size> has no <height>"):
         _convert(root, tmp_path / "out")
     xml.unlink()
-    with pytest.raises(ConverterInputError, match=rf"{xml}: missing annotation xml"):
+    with pytest.raises(InputFileError, match=rf"{xml}: missing annotation xml"):
         _convert(root, tmp_path / "out")
     (root / "Lists" / "VID_train_15frames.txt").unlink()
-    with pytest.raises(ConverterInputError, match="VID_train_15frames.txt: missing file"):
+    with pytest.raises(InputFileError, match="VID_train_15frames.txt: missing file"):
         _convert(root, tmp_path / "out")

@@ -6,9 +6,9 @@ import re
 import pytest
 from detectron2.data import DatasetCatalog
 
-from d2track.data.converters import ConverterInputError
 from d2track.data.datasets import load_cocovid_json
 from d2track.data.datasets.builtin import BENCHMARK_SPLITS, register_benchmark
+from d2track.utils.input_files import InputFileError
 
 _SCRIPT = os.path.join(os.path.dirname(__file__), "..", "..", "datasets", "prepare_mot.py")
 
@@ -189,20 +189,20 @@ def test_mot15_without_seqinfo(tmp_path):
 def test_malformed_gt_names_file_and_line(mot_root, tmp_path, line):
     gt = mot_root / "train" / "MOT17-04-FRCNN" / "gt" / "gt.txt"
     gt.write_text("1,7,2,3,4,5,1,1,1.0\n" + line + "\n")
-    with pytest.raises(ConverterInputError, match=re.escape(f"{gt}:2: ")):
+    with pytest.raises(InputFileError, match=re.escape(f"{gt}:2: ")):
         _main()(["--input", str(mot_root), "--benchmark", "MOT17", "--output-root", str(tmp_path)])
 
 
 def test_missing_gt_and_img1(mot_root, tmp_path):
     gt = mot_root / "train" / "MOT17-04-FRCNN" / "gt" / "gt.txt"
     gt.unlink()
-    with pytest.raises(ConverterInputError, match=re.escape(str(gt))):
+    with pytest.raises(InputFileError, match=re.escape(str(gt))):
         _main()(["--input", str(mot_root), "--benchmark", "MOT17", "--output-root", str(tmp_path)])
     (mot_root / "train" / "MOT17-04-FRCNN" / "seqinfo.ini").unlink()
-    with pytest.raises(ConverterInputError, match="img1.*no images"):
+    with pytest.raises(InputFileError, match="img1.*no images"):
         _main()(["--input", str(mot_root), "--benchmark", "MOT17", "--output-root", str(tmp_path)])
     (mot_root / "train" / "MOT17-04-FRCNN" / "img1").rmdir()
-    with pytest.raises(ConverterInputError, match="img1: missing img1 folder"):
+    with pytest.raises(InputFileError, match="img1: missing img1 folder"):
         _main()(["--input", str(mot_root), "--benchmark", "MOT17", "--output-root", str(tmp_path)])
 
 

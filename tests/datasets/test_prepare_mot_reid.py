@@ -7,8 +7,8 @@ import cv2
 import numpy as np
 import pytest
 
-from d2track.data.converters import ConverterInputError
 from d2track.data.converters.mot_reid import reid_sequences
+from d2track.utils.input_files import InputFileError
 
 _SCRIPT = os.path.join(os.path.dirname(__file__), "..", "..", "datasets", "prepare_mot_reid.py")
 SEQINFO = "[Sequence]\nname={}\nseqLength={}\nimWidth=64\nimHeight=48\nimExt=.jpg\n"
@@ -92,7 +92,7 @@ def test_reid_sequences_keep_one_copy(tmp_path):
 def test_malformed_gt_names_file_and_line(mot_root, tmp_path):
     gt = mot_root / "train" / "MOT17-04-FRCNN" / "gt" / "gt.txt"
     gt.write_text("1,1,5,5,10,10,1,1,1.0\n2,1,5,5\n")
-    with pytest.raises(ConverterInputError, match=re.escape(f"{gt}:2: ")):
+    with pytest.raises(InputFileError, match=re.escape(f"{gt}:2: ")):
         _run(mot_root, tmp_path / "reid")
 
 

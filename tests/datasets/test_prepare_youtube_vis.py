@@ -8,10 +8,10 @@ import pycocotools.mask as mask_util
 import pytest
 from detectron2.data import DatasetCatalog
 
-from d2track.data.converters.common import ConverterInputError
 from d2track.data.converters.youtube_vis import convert_split
 from d2track.data.datasets.builtin import BENCHMARK_SPLITS, register_benchmark
 from d2track.data.datasets.builtin_meta import YTVIS_2019_CATEGORIES, YTVIS_2021_CATEGORIES
+from d2track.utils.input_files import InputFileError
 
 SCRIPT = Path(__file__).parents[2] / "datasets" / "prepare_youtube_vis.py"
 POLYGON = [[1.0, 1.0, 3.0, 1.0, 3.0, 3.0, 1.0, 3.0]]
@@ -173,7 +173,7 @@ def test_malformed_track_names_file_and_record(tmp_path):
     data["annotations"][1]["bboxes"].append(None)
     (root / "train.json").write_text(json.dumps(data))
     message = r"train\.json: annotations\[1\] \(id=7\): bboxes is not a list of 2"
-    with pytest.raises(ConverterInputError, match=message):
+    with pytest.raises(InputFileError, match=message):
         convert_split(str(root), "2019", "train", str(tmp_path / "x.json"))
     argv = ["--input", str(root), "--version", "2019", "--output-root", str(tmp_path)]
     with pytest.raises(SystemExit, match=message):
@@ -186,10 +186,10 @@ def test_malformed_track_names_file_and_record(tmp_path):
 def test_missing_frame_and_wrong_category_are_reported(tmp_path):
     root = _make_tree(tmp_path / "in", "2019")
     (root / "train" / "JPEGImages" / "b" / "00005.jpg").unlink()
-    with pytest.raises(ConverterInputError, match=r"b/00005\.jpg: missing frame of video 2"):
+    with pytest.raises(InputFileError, match=r"b/00005\.jpg: missing frame of video 2"):
         convert_split(str(root), "2019", "train", str(tmp_path / "x.json"))
     data = json.loads((root / "valid.json").read_text())
     data["categories"][0]["name"] = "human"
     (root / "valid.json").write_text(json.dumps(data))
-    with pytest.raises(ConverterInputError, match=r"categories\[0\] \(id=1\): name 'human'"):
+    with pytest.raises(InputFileError, match=r"categories\[0\] \(id=1\): name 'human'"):
         convert_split(str(root), "2019", "valid", str(tmp_path / "x.json"))

@@ -9,8 +9,8 @@ from detectron2.config import instantiate
 from detectron2.structures import Boxes, Instances
 from omegaconf import OmegaConf
 
-from d2track.engine.mot_param_search import ReplayDetections, tracker_grid
 from d2track.engine.track_stream import open_stream, track_stream
+from d2track.engine.tracker_grid_search import ReplayDetections, tracker_grid
 from d2track.tracking import BaseTracker, select_tracked
 from d2track.utils.testing import serve_video_url
 

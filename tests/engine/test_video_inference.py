@@ -8,7 +8,7 @@ from detectron2.evaluation import DatasetEvaluator
 from detectron2.structures import Boxes, BoxMode, Instances
 
 from d2track.engine import inference_on_dataset
-from d2track.engine.mot_param_search import ReplayDetections
+from d2track.engine.tracker_grid_search import ReplayDetections
 from d2track.evaluation import MOTEvaluator
 from d2track.evaluation.mot_data import read_mot_txt
 from d2track.tracking import InterpolateTracks

@@ -13,16 +13,16 @@ from omegaconf import OmegaConf
 from d2track.data import build_video_test_loader
 from d2track.data.mappers import VideoTestMapper
 from d2track.data.sampling import RefSampler
-from d2track.engine.video_predictor import (
+from d2track.engine.video_predictor import VideoPredictor, find_thing_classes
+from d2track.modeling.memory import ReferenceMemory
+from d2track.utils.video_io import (
     FolderFrameSource,
     VideoFileFrameSource,
-    VideoPredictor,
-    find_thing_classes,
+    atomic_video_writer,
     natural_sort_key,
     open_frame_source,
+    read_video_frames,
 )
-from d2track.modeling.memory import ReferenceMemory
-from d2track.utils.video_io import atomic_video_writer, read_video_frames
 
 SIZE = 32
 

@@ -8,7 +8,6 @@ import pytest
 from trackeval.datasets import MotChallenge2DBox
 from trackeval.metrics import CLEAR, HOTA, Identity
 
-from d2track.data.converters.common import ConverterInputError
 from d2track.evaluation.mot_data import (
     MOTSequence,
     box_iou_xywh,
@@ -18,6 +17,7 @@ from d2track.evaluation.mot_data import (
     read_seqinfo,
     write_mot_txt,
 )
+from d2track.utils.input_files import InputFileError
 
 MOTMETRICS_DATA = os.path.join(
     os.path.dirname(importlib.util.find_spec("motmetrics").origin), "data"
@@ -354,7 +354,7 @@ GOOD = "1,1,0,0,10,10,1,1,1\n"
 def test_malformed_lines(tmp_path, text, is_gt, line, message):
     path = tmp_path / "bad.txt"
     path.write_text(text)
-    with pytest.raises(ConverterInputError) as info:
+    with pytest.raises(InputFileError) as info:
         read_mot_txt(path, is_gt=is_gt, num_frames=3)
     assert str(info.value).startswith(f"{path}:{line}: {message}")
     assert info.value.line == line
@@ -387,7 +387,7 @@ def test_reader_accepts_variants(tmp_path):
 def test_bad_seqinfo(tmp_path, text, message):
     path = tmp_path / "seqinfo.ini"
     path.write_text(text)
-    with pytest.raises(ConverterInputError, match=f"^{path}: ") as info:
+    with pytest.raises(InputFileError, match=f"^{path}: ") as info:
         read_seqinfo(path)
     assert message in str(info.value)
 
@@ -402,22 +402,18 @@ def test_layout_errors_and_fallback(tmp_path):
     gt_dir, results_dir = _layout(
         tmp_path, {"A": (GOOD + "5,1,0,0,1,1,1,1,1\n", None, 5)}, seqinfo=False
     )
-    with pytest.raises(
-        ConverterInputError, match=f"^{results_dir / 'A.txt'}: missing results file"
-    ):
+    with pytest.raises(InputFileError, match=f"^{results_dir / 'A.txt'}: missing results file"):
         load_trackeval_layout(gt_dir, results_dir)
     (results_dir / "A.txt").write_text("6,1,0,0,1,1,1\n")
-    with pytest.raises(
-        ConverterInputError, match=f"^{results_dir / 'A.txt'}:1: frame 6 > length 5"
-    ):
+    with pytest.raises(InputFileError, match=f"^{results_dir / 'A.txt'}:1: frame 6 > length 5"):
         load_trackeval_layout(gt_dir, results_dir)
     (results_dir / "A.txt").write_text("")
     seq = load_trackeval_layout(gt_dir, results_dir, sequences=["A"])["A"]
     assert seq.num_frames == 5  # no seqinfo.ini: the largest gt frame
-    with pytest.raises(ConverterInputError, match="B/gt/gt.txt: missing ground-truth file"):
+    with pytest.raises(InputFileError, match="B/gt/gt.txt: missing ground-truth file"):
         load_trackeval_layout(gt_dir, results_dir, sequences=["B"])
     (gt_dir / "A" / "gt" / "gt.txt").write_text("")
-    with pytest.raises(ConverterInputError, match="empty and no seqinfo.ini"):
+    with pytest.raises(InputFileError, match="empty and no seqinfo.ini"):
         load_trackeval_layout(gt_dir, results_dir)
 
 

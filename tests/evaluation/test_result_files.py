@@ -7,7 +7,6 @@ import cv2
 import numpy as np
 import pytest
 
-from d2track.data.converters.common import ConverterInputError
 from d2track.evaluation.mot_data import load_trackeval_layout, preprocess_sequence
 from d2track.evaluation.mot_metrics import evaluate_mot
 from d2track.evaluation.result_files import (
@@ -21,6 +20,7 @@ from d2track.evaluation.result_files import (
 from d2track.evaluation.sot_metrics import evaluate_ope
 from d2track.evaluation.vis_format import mask_to_rle, write_ytvis_submission
 from d2track.evaluation.vot_metrics import evaluate_vot
+from d2track.utils.input_files import InputFileError
 
 # --- helpers: fabricated files --------------------------------------------------------------
 
@@ -128,7 +128,7 @@ def test_mot_motmetrics_convention_and_errors(tmp_path):
     with pytest.raises(ValueError, match="benchmark must be one of"):
         evaluate_mot_files(gt_dir, res_dir, benchmark="MOT99")
     (res_dir / "s.txt").unlink()
-    with pytest.raises(ConverterInputError, match=re.escape(str(res_dir / "s.txt"))):
+    with pytest.raises(InputFileError, match=re.escape(str(res_dir / "s.txt"))):
         evaluate_mot_files(gt_dir, res_dir)
 
 
@@ -184,24 +184,24 @@ def test_sot_visibility_and_lasot(tmp_path):
     assert out["norm_precision"] == ref["norm_precision"] and out["success"] == ref["success"]
     assert out["reference"].startswith("LaSOT")
     write(tmp_path / "vis" / "a.txt", "1\n1\n")
-    with pytest.raises(ConverterInputError, match=r"vis/a.txt: 2 flags for the 3 frames"):
+    with pytest.raises(InputFileError, match=r"vis/a.txt: 2 flags for the 3 frames"):
         evaluate_sot_files(gt_dir, res_dir, visible_dir=tmp_path / "vis")
 
 
 def test_sot_errors_name_file_and_line(tmp_path):
     gt_dir, res_dir = sot_layout(tmp_path, results={"a": SOT_RES["a"], "c": [[1, 1, 1, 1]]})
-    with pytest.raises(ConverterInputError, match=r"res/b.txt: missing results of video b"):
+    with pytest.raises(InputFileError, match=r"res/b.txt: missing results of video b"):
         evaluate_sot_files(gt_dir, res_dir)
     write(res_dir / "b.txt", "5,5,4,4\n")
     assert evaluate_sot_files(gt_dir, res_dir)["ignored_results"] == ["c"]
     write(res_dir / "b.txt", "5,5,4,4\n5,5,4,4\n")
-    with pytest.raises(ConverterInputError, match=r"res/b.txt: 2 lines for the 1 frames"):
+    with pytest.raises(InputFileError, match=r"res/b.txt: 2 lines for the 1 frames"):
         evaluate_sot_files(gt_dir, res_dir)
     write(res_dir / "a.txt", "0,0,10,10\n1,x,3,4\n4,4,10,10\n")
-    with pytest.raises(ConverterInputError, match=r"res/a.txt:2: non-numeric"):
+    with pytest.raises(InputFileError, match=r"res/a.txt:2: non-numeric"):
         evaluate_sot_files(gt_dir, res_dir)
     write(gt_dir / "a.txt", "")
-    with pytest.raises(ConverterInputError, match=r"gt/a.txt: no boxes"):
+    with pytest.raises(InputFileError, match=r"gt/a.txt: no boxes"):
         evaluate_sot_files(gt_dir, res_dir)
 
 
@@ -234,9 +234,9 @@ def test_vot_size_lookup_order_and_toolkit_results(tmp_path):
     sizes = {"s1": [5, 5], "s2": [40, 30]}
     assert find_vot_image_size(gt_dir, "s1", sizes) == (30, 20)  # image wins
     assert find_vot_image_size(gt_dir, "s2", sizes) == (40, 30)  # then the json
-    with pytest.raises(ConverterInputError, match="image size of sequence 's2' unknown"):
+    with pytest.raises(InputFileError, match="image size of sequence 's2' unknown"):
         find_vot_image_size(gt_dir, "s2", {"s1": [5, 5]}, image_sizes_path="sizes.json")
-    with pytest.raises(ConverterInputError, match="'s2' unknown.*no --image-sizes"):
+    with pytest.raises(InputFileError, match="'s2' unknown.*no --image-sizes"):
         evaluate_vot_files(gt_dir, res_dir)
     # the VOT toolkit's <seq>/<seq>_001.txt results
     (res_dir / "s2").mkdir()
@@ -258,7 +258,7 @@ def test_vot_size_lookup_order_and_toolkit_results(tmp_path):
 def test_vot_bad_image_sizes(tmp_path, sizes, message):
     gt_dir, res_dir, _, _ = vot_layout(tmp_path)
     path = write(tmp_path / "sizes.json", sizes)
-    with pytest.raises(ConverterInputError, match=message):
+    with pytest.raises(InputFileError, match=message):
         evaluate_vot_files(gt_dir, res_dir, image_sizes_path=path)
 
 
@@ -266,16 +266,16 @@ def test_vot_result_errors_name_line(tmp_path):
     gt_dir, res_dir, _, trajectories = vot_layout(tmp_path, images=["s1", "s2"])
     text = lines(trajectories["s2"]).splitlines()
     write(res_dir / "s2.txt", "\n".join(text[:62] + ["2,2,6,6"] + text[63:]) + "\n")
-    with pytest.raises(ConverterInputError, match=r"res/s2.txt:63: video 's2', frame 62: a region"):
+    with pytest.raises(InputFileError, match=r"res/s2.txt:63: video 's2', frame 62: a region"):
         evaluate_vot_files(gt_dir, res_dir)
     write(res_dir / "s2.txt", "\n".join(text[:5] + ["3"] + text[6:]) + "\n")
-    with pytest.raises(ConverterInputError, match=r"res/s2.txt:6: code 3 is not"):
+    with pytest.raises(InputFileError, match=r"res/s2.txt:6: code 3 is not"):
         evaluate_vot_files(gt_dir, res_dir)
     write(res_dir / "s2.txt", "\n".join(text[:5] + ["nan,1,2,3"] + text[6:]) + "\n")
-    with pytest.raises(ConverterInputError, match=r"res/s2.txt:6: .*not finite"):
+    with pytest.raises(InputFileError, match=r"res/s2.txt:6: .*not finite"):
         evaluate_vot_files(gt_dir, res_dir)
     write(res_dir / "s2.txt", "\n".join(text[:-1]) + "\n")
-    with pytest.raises(ConverterInputError, match=r"res/s2.txt: 119 lines for the 120 frames"):
+    with pytest.raises(InputFileError, match=r"res/s2.txt: 119 lines for the 120 frames"):
         evaluate_vot_files(gt_dir, res_dir)
     with pytest.raises(ValueError, match="dataset must be one of"):
         evaluate_vot_files(gt_dir, res_dir, dataset="vot1999")
@@ -285,7 +285,7 @@ def test_vot_bad_ground_truth_names_the_gt_file(tmp_path):
     gt_dir, res_dir, _, _ = vot_layout(tmp_path, images=["s1", "s2"])
     text = (gt_dir / "s1.txt").read_text().splitlines()
     write(gt_dir / "s1.txt", "\n".join(text[:3] + ["nan,2,6,6"] + text[4:]) + "\n")
-    with pytest.raises(ConverterInputError, match=r"gt/s1.txt:4: .*ground-truth region"):
+    with pytest.raises(InputFileError, match=r"gt/s1.txt:4: .*ground-truth region"):
         evaluate_vot_files(gt_dir, res_dir)
 
 
@@ -345,18 +345,18 @@ def test_vis_json_and_zip_equal_ytvis(tmp_path):
 
 def test_vis_errors(tmp_path):
     gt_path, res_path, _ = vis_files(tmp_path, results=[{"video_id": 7}])
-    with pytest.raises(ConverterInputError, match="results.json: "):
+    with pytest.raises(InputFileError, match="results.json: "):
         evaluate_vis_files(gt_path, res_path)
     write(res_path, '[\n{"video_id": 1,\n')
-    with pytest.raises(ConverterInputError, match=r"results.json:3: invalid json"):
+    with pytest.raises(InputFileError, match=r"results.json:3: invalid json"):
         evaluate_vis_files(gt_path, res_path)
     with zipfile.ZipFile(tmp_path / "bad.zip", "w") as zf:
         zf.writestr("other.json", "[]")
-    with pytest.raises(ConverterInputError, match=r"bad.zip: a submission zip needs one results"):
+    with pytest.raises(InputFileError, match=r"bad.zip: a submission zip needs one results"):
         evaluate_vis_files(gt_path, tmp_path / "bad.zip")
     with zipfile.ZipFile(tmp_path / "bad.zip", "w") as zf:
         zf.writestr("results.json", "[\n}")
-    with pytest.raises(ConverterInputError, match=r"bad.zip!results.json:2: invalid json"):
+    with pytest.raises(InputFileError, match=r"bad.zip!results.json:2: invalid json"):
         evaluate_vis_files(gt_path, tmp_path / "bad.zip")
 
 
@@ -408,7 +408,7 @@ def test_vid_hand_computed_and_max_dets(tmp_path):
 def test_vid_errors_name_record_and_field(tmp_path, dets, message):
     gt_path = write(tmp_path / "gt.json", json.dumps(VID_GT))
     res_path = write(tmp_path / "dets.json", json.dumps(dets))
-    with pytest.raises(ConverterInputError, match="dets.json: " + message):
+    with pytest.raises(InputFileError, match="dets.json: " + message):
         evaluate_vid_files(gt_path, res_path)
 
 
@@ -416,7 +416,7 @@ def test_vid_gt_errors(tmp_path):
     bad = dict(VID_GT, annotations=[dict(VID_GT["annotations"][0], category_id=5)])
     gt_path = write(tmp_path / "gt.json", json.dumps(bad))
     res_path = write(tmp_path / "dets.json", "[]")
-    with pytest.raises(ConverterInputError, match=r"gt.json: annotations\[0\].category_id"):
+    with pytest.raises(InputFileError, match=r"gt.json: annotations\[0\].category_id"):
         evaluate_vid_files(gt_path, res_path)
     with pytest.raises(ValueError, match="max_dets must be one of"):
         evaluate_vid_files(gt_path, res_path, max_dets="all")
@@ -432,14 +432,14 @@ def test_text_that_is_not_utf8_names_file_and_line(tmp_path):
     bad_json = tmp_path / "sizes.json"
     bad_json.write_bytes(b'{\n  "s1": [1, 2],\n  "caf\xe9": [3, 4]\n}\n')
     for read in (_read_image_sizes, _read_json, _load_json):
-        with pytest.raises(ConverterInputError, match=r"sizes\.json:3: not UTF-8 text: byte 0xe9"):
+        with pytest.raises(InputFileError, match=r"sizes\.json:3: not UTF-8 text: byte 0xe9"):
             read(str(bad_json))
     archive = tmp_path / "results.zip"
     with zipfile.ZipFile(archive, "w") as zf:
         zf.writestr("results.json", b"[\n\xff]")
-    with pytest.raises(ConverterInputError, match=r"results\.zip!results\.json:2: not UTF-8"):
+    with pytest.raises(InputFileError, match=r"results\.zip!results\.json:2: not UTF-8"):
         _load_json(str(archive), "results.json")
     ini = tmp_path / "seqinfo.ini"
     ini.write_bytes(b"[Sequence]\nname=x\xe9\nseqLength=3\n")
-    with pytest.raises(ConverterInputError, match=r"seqinfo\.ini:2: not UTF-8"):
+    with pytest.raises(InputFileError, match=r"seqinfo\.ini:2: not UTF-8"):
         read_seqinfo(str(ini))

@@ -3,8 +3,8 @@ import re
 import numpy as np
 import pytest
 
-from d2track.data.converters.common import ConverterInputError
 from d2track.evaluation.sot_io import list_txt_names, read_boxes, read_visibility, read_vot_results
+from d2track.utils.input_files import InputFileError
 
 
 def _write(tmp_path, name, text):
@@ -34,7 +34,7 @@ def test_read_boxes_separators_and_nan(tmp_path):
 )
 def test_read_boxes_errors_name_file_and_line(tmp_path, text, message):
     path = _write(tmp_path, "bad.txt", text)
-    with pytest.raises(ConverterInputError, match=re.escape(f"bad.txt{message}")):
+    with pytest.raises(InputFileError, match=re.escape(f"bad.txt{message}")):
         read_boxes(path)
 
 
@@ -42,9 +42,9 @@ def test_read_vot_results_codes(tmp_path):
     frames = read_vot_results(_write(tmp_path, "r.txt", "1\n1,2,3,4\n2\n0\n0,0,4,0,4,3,0,3\n"))
     assert [f.tolist() for f in frames[:4]] == [[1.0], [1, 2, 3, 4], [2.0], [0.0]]
     assert frames[4].shape == (8,)
-    with pytest.raises(ConverterInputError, match=r"r3.txt:2: code 3 is not 1"):
+    with pytest.raises(InputFileError, match=r"r3.txt:2: code 3 is not 1"):
         read_vot_results(_write(tmp_path, "r3.txt", "1\n3\n"))
-    with pytest.raises(ConverterInputError, match=r"r5.txt:1: expected a code, 4 or 8"):
+    with pytest.raises(InputFileError, match=r"r5.txt:1: expected a code, 4 or 8"):
         read_vot_results(_write(tmp_path, "r5.txt", "1,2\n"))
 
 
@@ -52,10 +52,10 @@ def test_read_visibility_and_listing(tmp_path):
     np.testing.assert_array_equal(
         read_visibility(_write(tmp_path, "v.txt", "1\n0\n1\n")), [1, 0, 1]
     )
-    with pytest.raises(ConverterInputError, match=r"w.txt:2: expected 0 or 1, got '0.5'"):
+    with pytest.raises(InputFileError, match=r"w.txt:2: expected 0 or 1, got '0.5'"):
         read_visibility(_write(tmp_path, "w.txt", "1\n0.5\n"))
     assert list_txt_names(tmp_path) == ["v", "w"]
-    with pytest.raises(ConverterInputError, match="missing folder"):
+    with pytest.raises(InputFileError, match="missing folder"):
         list_txt_names(tmp_path / "nope")
 
 

@@ -9,7 +9,6 @@ from pycocotools import mask as mask_util
 from pycocotools.coco import COCO
 from pycocotools.cocoeval import COCOeval
 
-from d2track.data.converters.common import ConverterInputError
 from d2track.evaluation.ytvis_eval import (
     AREA_RANGES,
     STAT_NAMES,
@@ -20,6 +19,7 @@ from d2track.evaluation.ytvis_eval import (
     video_box_iou,
     video_mask_iou,
 )
+from d2track.utils.input_files import InputFileError
 
 H, W = 300, 400
 ONE = 1.0 / (1.0 + np.spacing(1))  # the reference's precision of a lone true positive
@@ -268,18 +268,18 @@ def test_loaders_and_errors_name_file_record_and_field(tmp_path):
     ]
     for bad, message in cases:
         path = write(tmp_path, "bad.json", [good, bad])
-        with pytest.raises(ConverterInputError, match=re.escape("bad.json: " + message)):
+        with pytest.raises(InputFileError, match=re.escape("bad.json: " + message)):
             load_ytvis_results(path, gt)
-        with pytest.raises(ConverterInputError, match="bad.json"):
+        with pytest.raises(InputFileError, match="bad.json"):
             evaluate_ytvis_files(gt_path, path)
     bad_gt = json.loads(json.dumps(gt))
     bad_gt["annotations"][0]["areas"] = [1.0]
-    with pytest.raises(ConverterInputError, match=r"bad_gt\.json: annotations\[0\]\.areas: has 1"):
+    with pytest.raises(InputFileError, match=r"bad_gt\.json: annotations\[0\]\.areas: has 1"):
         load_ytvis_gt(write(tmp_path, "bad_gt.json", bad_gt))
-    with pytest.raises(ConverterInputError, match=r"missing\.json: file not found"):
+    with pytest.raises(InputFileError, match=r"missing\.json: file not found"):
         load_ytvis_gt(str(tmp_path / "missing.json"))
     (tmp_path / "broken.json").write_text('{"videos": [\n}')
-    with pytest.raises(ConverterInputError, match=r"broken\.json:2: invalid json"):
+    with pytest.raises(InputFileError, match=r"broken\.json:2: invalid json"):
         load_ytvis_gt(str(tmp_path / "broken.json"))
 
 

@@ -9,8 +9,8 @@ from detectron2.config import instantiate
 
 from d2track.config import get_config
 from d2track.data.public_detections import PublicDetections
+from d2track.modeling.frame_detector import FrameDetector
 from d2track.modeling.meta_arch import TrackingByDetection
-from d2track.modeling.rcnn_ops import FrameDetector
 from d2track.tracking import BaseTracker, select_tracked
 
 

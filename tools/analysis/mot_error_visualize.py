@@ -48,7 +48,6 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
-from d2track.data.converters.common import ConverterInputError
 from d2track.evaluation.mot_data import (
     BENCHMARKS,
     MOTSequence,
@@ -57,9 +56,9 @@ from d2track.evaluation.mot_data import (
     read_seqinfo,
 )
 from d2track.evaluation.mot_errors import draw_mot_errors, find_mot_errors, render_mot_errors
-from d2track.utils.video_io import read_video_frames
+from d2track.utils.input_files import InputFileError
+from d2track.utils.video_io import IMAGE_EXTENSIONS, read_video_frames
 
-IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
 TOP_FRAMES = 5
 PROG = "mot_error_visualize.py"
 
@@ -101,16 +100,16 @@ def resolve_inputs(gt, images):
         seq = os.path.normpath(gt)
         gt_path = os.path.join(seq, "gt", "gt.txt")
         if not os.path.isfile(gt_path):
-            raise ConverterInputError(seq, "sequence folder without gt/gt.txt")
+            raise InputFileError(seq, "sequence folder without gt/gt.txt")
         seqinfo = os.path.join(seq, "seqinfo.ini")
         seqinfo = seqinfo if os.path.isfile(seqinfo) else None
         name = os.path.basename(seq)
         images = images or os.path.join(seq, "img1")
     else:
         if not os.path.isfile(gt):
-            raise ConverterInputError(gt, "missing ground-truth file or sequence folder")
+            raise InputFileError(gt, "missing ground-truth file or sequence folder")
         if not images:
-            raise ConverterInputError(gt, "a gt file needs --images (a frame folder or a video)")
+            raise InputFileError(gt, "a gt file needs --images (a frame folder or a video)")
         gt_path, seqinfo = gt, None
         name = os.path.splitext(os.path.basename(gt))[0]
     if seqinfo is not None:
@@ -122,7 +121,7 @@ def list_images(folder):
     """Sorted image files of ``folder`` (frame t = the t-th)."""
     names = sorted(n for n in os.listdir(folder) if n.lower().endswith(IMAGE_EXTENSIONS))
     if not names:
-        raise ConverterInputError(folder, f"no images ({', '.join(IMAGE_EXTENSIONS)}) in folder")
+        raise InputFileError(folder, f"no images ({', '.join(IMAGE_EXTENSIONS)}) in folder")
     return [os.path.join(folder, n) for n in names]
 
 
@@ -131,10 +130,10 @@ def count_frames(images):
     if os.path.isdir(images):
         return len(list_images(images))
     if not os.path.isfile(images):
-        raise ConverterInputError(images, "missing frame folder or video file")
+        raise InputFileError(images, "missing frame folder or video file")
     capture = cv2.VideoCapture(images)
     if not capture.isOpened():
-        raise ConverterInputError(images, "OpenCV cannot open this video")
+        raise InputFileError(images, "OpenCV cannot open this video")
     try:
         count = 0
         while capture.grab():
@@ -142,7 +141,7 @@ def count_frames(images):
     finally:
         capture.release()
     if count == 0:
-        raise ConverterInputError(images, "the video has no frames")
+        raise InputFileError(images, "the video has no frames")
     return count
 
 
@@ -155,7 +154,7 @@ def iter_frames(images, wanted):
         for t in wanted:
             image = cv2.imread(files[t], cv2.IMREAD_COLOR)
             if image is None:
-                raise ConverterInputError(files[t], "OpenCV cannot read this image")
+                raise InputFileError(files[t], "OpenCV cannot read this image")
             yield image
         return
     pending = iter(wanted)
@@ -166,7 +165,7 @@ def iter_frames(images, wanted):
             target = next(pending, None)
             if target is None:
                 return
-    raise ConverterInputError(images, f"the video ended before frame {target + 1}")
+    raise InputFileError(images, f"the video ended before frame {target + 1}")
 
 
 def sequence_length(inputs):
@@ -175,7 +174,7 @@ def sequence_length(inputs):
     if inputs["seqinfo_path"] is not None:
         length = read_seqinfo(inputs["seqinfo_path"])["length"]
         if length != num_images:
-            raise ConverterInputError(
+            raise InputFileError(
                 inputs["seqinfo_path"],
                 f"seqLength is {length} but {inputs['images']} has {num_images} frames",
             )
@@ -189,9 +188,9 @@ def read_rows(path, *, is_gt, length, source):
     if past.any():
         try:  # the reader names the line of the first such row
             read_mot_txt(path, is_gt=is_gt, num_frames=length)
-        except ConverterInputError as e:
+        except InputFileError as e:
             frame = rows[int(np.argmax(past)), 0]
-            raise ConverterInputError(
+            raise InputFileError(
                 path, f"frame {frame:g} is past the last frame {length} of {source}", e.line
             ) from None
     return rows
@@ -310,7 +309,7 @@ def main(argv=None):
     args = parse_args(argv)
     try:
         run(args)
-    except (ValueError, OSError) as e:  # ConverterInputError is a ValueError
+    except (ValueError, OSError) as e:  # InputFileError is a ValueError
         print(f"{PROG}: error: {e}", file=sys.stderr)
         sys.exit(2)
 

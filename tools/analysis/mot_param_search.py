@@ -10,7 +10,7 @@ Example (a 2 x 2 grid over ByteTrack's thresholds, as MMTracking's ``mot_param_s
 
 Lists can also be written in the config itself. Prints a markdown table sorted by the first
 metric and writes ``<output>/param_search.json`` (atomically); see
-:mod:`d2track.engine.mot_param_search` for how detections are reused across combinations.
+:mod:`d2track.engine.tracker_grid_search` for how detections are reused across combinations.
 """
 
 import d2track  # noqa: F401  (first: installs the Detectron2 compat layer)
@@ -28,7 +28,7 @@ from omegaconf import OmegaConf
 from d2track.checkpoint import add_allow_partial_argument, load_eval_weights
 from d2track.config import load_config
 from d2track.engine import resolve_device
-from d2track.engine.mot_param_search import search, tracker_grid
+from d2track.engine.tracker_grid_search import search, tracker_grid
 from d2track.utils.file_io import dump_json
 
 logger = logging.getLogger("d2track")

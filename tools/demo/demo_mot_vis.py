@@ -36,8 +36,8 @@ from d2track.checkpoint import add_allow_partial_argument, load_eval_weights
 from d2track.config import load_config
 from d2track.engine import resolve_device
 from d2track.engine.track_stream import open_stream, track_stream
-from d2track.engine.video_predictor import open_frame_source
 from d2track.utils.demo_output import check_display, frame_sink, show_frame
+from d2track.utils.video_io import open_frame_source
 from d2track.utils.visualizer import draw_tracks
 
 logger = logging.getLogger("d2track")

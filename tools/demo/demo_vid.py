@@ -10,7 +10,7 @@ Example::
 
 Frames go to the model one at a time, in order, with the reference frames that the model's test
 sampler (``model.memory.sampler``, a ``RefSampler(method="test_with_...")``) gives, preprocessed as
-the config's test mapper; see :mod:`d2track.engine.video_predictor` for how frames are read lazily.
+the config's test mapper; see :mod:`d2track.utils.video_io` for how frames are read lazily.
 """
 
 import d2track  # noqa: F401  (first: installs the Detectron2 compat layer)
@@ -30,12 +30,9 @@ from detectron2.utils.visualizer import Visualizer
 from d2track.checkpoint import add_allow_partial_argument, load_weights
 from d2track.config import load_config
 from d2track.engine import resolve_device
-from d2track.engine.video_predictor import (
-    VideoPredictor,
-    find_thing_classes,
-    open_frame_source,
-)
+from d2track.engine.video_predictor import VideoPredictor, find_thing_classes
 from d2track.utils.demo_output import check_display, frame_sink, show_frame
+from d2track.utils.video_io import open_frame_source
 
 logger = logging.getLogger("d2track")
 

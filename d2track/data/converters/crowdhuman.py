@@ -22,9 +22,10 @@ import os
 from PIL import Image
 
 from d2track.data.datasets.builtin_meta import CROWDHUMAN_CATEGORIES
+from d2track.utils.input_files import InputFileError, read_lines, require_file
 
 from .cocovid_writer import CocoVidWriter
-from .common import ConverterInputError, progress, read_lines, require_file
+from .common import progress
 
 __all__ = ["SPLITS", "parse_odgt_line", "find_image", "image_size", "convert_split"]
 
@@ -36,29 +37,29 @@ def parse_odgt_line(text, path, line):
     """Parse one odgt line into ``(ID, [(fbox, ignore, other fields), ...])``.
 
     Raises:
-        ConverterInputError: naming ``path`` and ``line`` when the record is malformed.
+        InputFileError: naming ``path`` and ``line`` when the record is malformed.
     """
     try:
         record = json.loads(text)
     except json.JSONDecodeError as e:
-        raise ConverterInputError(path, f"not a json object: {e}", line) from None
+        raise InputFileError(path, f"not a json object: {e}", line) from None
     if not isinstance(record, dict) or not isinstance(record.get("ID"), str):
-        raise ConverterInputError(path, "record has no string 'ID'", line)
+        raise InputFileError(path, "record has no string 'ID'", line)
     boxes = record.get("gtboxes")
     if not isinstance(boxes, list):
-        raise ConverterInputError(path, f"{record['ID']}: 'gtboxes' is not a list", line)
+        raise InputFileError(path, f"{record['ID']}: 'gtboxes' is not a list", line)
     return record["ID"], [_parse_box(box, k, path, line) for k, box in enumerate(boxes)]
 
 
 def _parse_box(box, index, path, line):
     where = f"gtboxes[{index}]"
     if not isinstance(box, dict):
-        raise ConverterInputError(path, f"{where}: not an object", line)
+        raise InputFileError(path, f"{where}: not an object", line)
     fbox = box.get("fbox")
     if not _is_box(fbox):
-        raise ConverterInputError(path, f"{where}: fbox {fbox!r:.60} is not [x, y, w, h]", line)
+        raise InputFileError(path, f"{where}: fbox {fbox!r:.60} is not [x, y, w, h]", line)
     if fbox[2] < 0 or fbox[3] < 0:
-        raise ConverterInputError(path, f"{where}: fbox {fbox} has a negative size", line)
+        raise InputFileError(path, f"{where}: fbox {fbox} has a negative size", line)
     extra = box.get("extra") or {}
     ignore = box.get("tag") == "mask" or int(extra.get("ignore", 0) or 0) == 1
     return [float(v) for v in fbox], ignore, _other_fields(box, where, path, line)
@@ -76,7 +77,7 @@ def _other_fields(box, where, path, line):
         if key in _RENAMED:
             if not _is_box(value):
                 message = f"{where}: {key} {value!r:.60} is not [x, y, w, h]"
-                raise ConverterInputError(path, message, line)
+                raise InputFileError(path, message, line)
             value = [float(v) for v in value]
         fields[_RENAMED.get(key, key)] = value
     return fields
@@ -102,7 +103,7 @@ def image_size(path):
         with Image.open(path) as image:
             width, height = image.size
     except OSError as e:
-        raise ConverterInputError(path, f"cannot read image: {e}") from None
+        raise InputFileError(path, f"cannot read image: {e}") from None
     return height, width
 
 
@@ -114,12 +115,12 @@ def convert_split(root, split, json_path):
     for line, text in progress(read_lines(odgt), desc=f"crowdhuman_{split}"):
         image_id, boxes = parse_odgt_line(text, odgt, line)
         if image_id in seen:
-            raise ConverterInputError(odgt, f"ID {image_id} repeats line {seen[image_id]}", line)
+            raise InputFileError(odgt, f"ID {image_id} repeats line {seen[image_id]}", line)
         seen[image_id] = line
         path = find_image(root, split, image_id)
         if path is None:
             where = os.path.join(root, split, "Images", f"{image_id}.jpg")
-            raise ConverterInputError(odgt, f"image {where} (or in {root}/Images) is missing", line)
+            raise InputFileError(odgt, f"image {where} (or in {root}/Images) is missing", line)
         height, width = image_size(path)
         _add_image(writer, image_id, height, width, boxes)
     return writer.write(json_path)

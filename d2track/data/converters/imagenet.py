@@ -28,9 +28,10 @@ from collections import Counter, OrderedDict
 from dataclasses import dataclass
 
 from d2track.data.datasets.builtin_meta import IMAGENET_DET_CATEGORIES, IMAGENET_VID_CATEGORIES
+from d2track.utils.input_files import InputFileError, read_lines, require_dir, require_file
 
 from .cocovid_writer import CocoVidWriter
-from .common import ConverterInputError, progress, read_lines, require_dir, require_file
+from .common import progress
 
 __all__ = [
     "XmlObject",
@@ -68,7 +69,7 @@ class XmlObject:
 def _text(element, tag, path):
     child = element.find(tag)
     if child is None or child.text is None or not child.text.strip():
-        raise ConverterInputError(path, f"malformed xml: <{element.tag}> has no <{tag}>")
+        raise InputFileError(path, f"malformed xml: <{element.tag}> has no <{tag}>")
     return child.text.strip()
 
 
@@ -77,18 +78,16 @@ def _number(element, tag, path, cast=float):
     try:
         return cast(text)
     except ValueError:
-        raise ConverterInputError(path, f"malformed xml: <{tag}> is {text!r}, not a number")
+        raise InputFileError(path, f"malformed xml: <{tag}> is {text!r}, not a number")
 
 
 def _parse_object(obj, path, with_track):
     bndbox = obj.find("bndbox")
     if bndbox is None:
-        raise ConverterInputError(path, "malformed xml: <object> has no <bndbox>")
+        raise InputFileError(path, "malformed xml: <object> has no <bndbox>")
     box = tuple(_number(bndbox, k, path) for k in ("xmin", "ymin", "xmax", "ymax"))
     if box[2] < box[0] or box[3] < box[1]:
-        raise ConverterInputError(
-            path, f"malformed xml: bndbox {box} has xmax < xmin or ymax < ymin"
-        )
+        raise InputFileError(path, f"malformed xml: bndbox {box} has xmax < xmin or ymax < ymin")
     flags = {k: obj.findtext(k, "0").strip() == "1" for k in ("occluded", "generated")}
     trackid = _text(obj, "trackid", path) if with_track else None
     other = tuple((k, _number(obj, k, path, int)) for k in _OPTIONAL if obj.find(k) is not None)
@@ -109,16 +108,16 @@ def parse_xml(path, *, with_track=False):
         tuple: ``(width, height, list[XmlObject])``.
 
     Raises:
-        ConverterInputError: missing file, invalid xml (with its line) or a missing field.
+        InputFileError: missing file, invalid xml (with its line) or a missing field.
     """
     require_file(path, "annotation xml")
     try:
         root = ET.parse(path).getroot()
     except ET.ParseError as e:
-        raise ConverterInputError(path, f"malformed xml: {e}", line=e.position[0]) from e
+        raise InputFileError(path, f"malformed xml: {e}", line=e.position[0]) from e
     size = root.find("size")
     if size is None:
-        raise ConverterInputError(path, "malformed xml: no <size>")
+        raise InputFileError(path, "malformed xml: no <size>")
     width, height = (_number(size, k, path, int) for k in ("width", "height"))
     objects = [_parse_object(obj, path, with_track) for obj in root.findall("object")]
     return width, height, objects
@@ -127,11 +126,11 @@ def parse_xml(path, *, with_track=False):
 def _split_fields(path, number, line, count, ints_from=1):
     fields = line.split()
     if len(fields) != count:
-        raise ConverterInputError(path, f"expected {count} fields, got {line!r}", line=number)
+        raise InputFileError(path, f"expected {count} fields, got {line!r}", line=number)
     try:
         return [fields[0]] + [int(v) for v in fields[ints_from:]]
     except ValueError:
-        raise ConverterInputError(path, f"expected integer fields, got {line!r}", line=number)
+        raise InputFileError(path, f"expected integer fields, got {line!r}", line=number)
 
 
 def read_vid_list(path):
@@ -146,10 +145,10 @@ def read_vid_list(path):
     for number, line in read_lines(path):
         video, _, frame, num_frames = _split_fields(path, number, line, 4)
         if not 0 <= frame < num_frames:
-            raise ConverterInputError(path, f"frame {frame} not in [0, {num_frames})", line=number)
+            raise InputFileError(path, f"frame {frame} not in [0, {num_frames})", line=number)
         first, known, frames = videos.setdefault(video, (number, num_frames, set()))
         if known != num_frames:
-            raise ConverterInputError(
+            raise InputFileError(
                 path, f"{video} has {num_frames} frames here, {known} on line {first}", number
             )
         frames.add(frame)
@@ -202,7 +201,7 @@ def convert_vid(root, split, lists_dir=None):
     for video, (line, num_frames, frames) in progress(videos.items(), f"VID {split}", len(videos)):
         folder = os.path.join(ann_root, video)
         if not os.path.isdir(folder):
-            raise ConverterInputError(list_path, f"annotation folder {folder} is missing", line)
+            raise InputFileError(list_path, f"annotation folder {folder} is missing", line)
         train_frames = frames if split == "train" else set()
         _add_video(writer, video, folder, num_frames, train_frames, state)
     _report(state["counts"], IMAGENET_VID_CATEGORIES, f"ImageNet VID {split}")
@@ -265,7 +264,7 @@ def convert_det(root, lists_dir=None, *, all_images=False):
     for line, image in progress(images, "DET train", len(images)):
         xml = os.path.join(ann_root, f"{image}.xml")
         if not os.path.isfile(xml):
-            raise ConverterInputError(list_path, f"annotation {xml} is missing", line)
+            raise InputFileError(list_path, f"annotation {xml} is missing", line)
         _add_det_image(writer, ann_root, image, True, counts)
     if all_images:
         others = _unlisted_det_images(ann_root, {image for _, image in images})

@@ -36,9 +36,15 @@ import os
 import cv2
 
 from d2track.data.datasets.builtin_meta import MOTCHALLENGE_CLASSES
+from d2track.utils.input_files import (
+    InputFileError,
+    read_lines,
+    read_text,
+    require_dir,
+    require_file,
+)
 
 from .cocovid_writer import CocoVidWriter
-from .common import ConverterInputError, read_lines, read_text, require_dir, require_file
 
 __all__ = [
     "SPLITS",
@@ -72,20 +78,20 @@ def read_seqinfo(seq_dir):
     try:
         parser.read_string(read_text(ini, "seqinfo.ini"), source=ini)
     except configparser.Error as e:
-        raise ConverterInputError(ini, f"not a valid ini file ({e.message})") from None
+        raise InputFileError(ini, f"not a valid ini file ({e.message})") from None
     if "Sequence" not in parser:
-        raise ConverterInputError(ini, "no [Sequence] section")
+        raise InputFileError(ini, "no [Sequence] section")
     section = parser["Sequence"]
     try:
         info = {k: int(section[key]) for k, key in _INI_KEYS.items()}
     except (KeyError, ValueError) as e:
-        raise ConverterInputError(ini, f"missing or non-integer key {e}") from None
+        raise InputFileError(ini, f"missing or non-integer key {e}") from None
     info["ext"] = section.get("imExt", ".jpg")
     if section.get("frameRate", "").strip():
         try:
             info["fps"] = int(section["frameRate"])
         except ValueError:
-            raise ConverterInputError(ini, f"frameRate {section['frameRate']!r} is not an integer")
+            raise InputFileError(ini, f"frameRate {section['frameRate']!r} is not an integer")
     return info
 
 
@@ -96,10 +102,10 @@ def _infer_seqinfo(seq_dir):
     img_dir = require_dir(os.path.join(seq_dir, "img1"), "img1 folder (and no seqinfo.ini)")
     names = sorted(n for n in os.listdir(img_dir) if n.lower().endswith((".jpg", ".png")))
     if not names:
-        raise ConverterInputError(img_dir, "no images (and no seqinfo.ini)")
+        raise InputFileError(img_dir, "no images (and no seqinfo.ini)")
     image = cv2.imread(os.path.join(img_dir, names[0]))
     if image is None:
-        raise ConverterInputError(os.path.join(img_dir, names[0]), "unreadable image")
+        raise InputFileError(os.path.join(img_dir, names[0]), "unreadable image")
     ext = os.path.splitext(names[0])[1]
     return {"length": len(names), "width": image.shape[1], "height": image.shape[0], "ext": ext}
 
@@ -107,13 +113,11 @@ def _infer_seqinfo(seq_dir):
 def _numbers(path, number, line, min_cols):
     fields = line.split(",")
     if len(fields) < min_cols:
-        raise ConverterInputError(
-            path, f"expected >= {min_cols} columns, got {len(fields)}", number
-        )
+        raise InputFileError(path, f"expected >= {min_cols} columns, got {len(fields)}", number)
     try:
         return [float(v) for v in fields]
     except ValueError:
-        raise ConverterInputError(path, f"non-numeric value in {line!r}", number) from None
+        raise InputFileError(path, f"non-numeric value in {line!r}", number) from None
 
 
 def read_gt(path):
@@ -153,7 +157,7 @@ def list_sequences(input_root, split):
     folder = require_dir(os.path.join(input_root, "test" if split == "test" else "train"))
     names = sorted(n for n in os.listdir(folder) if os.path.isdir(os.path.join(folder, n)))
     if not names:
-        raise ConverterInputError(folder, "no sequence folders")
+        raise InputFileError(folder, "no sequence folders")
     return names
 
 

@@ -20,8 +20,8 @@ import random
 import cv2
 
 from d2track.utils.file_io import atomic_open
+from d2track.utils.input_files import InputFileError, require_file
 
-from .common import ConverterInputError, require_file
 from .mot import list_sequences, read_gt, read_seqinfo
 
 __all__ = ["reid_sequences", "collect_identities", "select_identities", "split_identities"]
@@ -99,7 +99,7 @@ def _read_frame(seq_dir, frame, ext):
     path = require_file(os.path.join(seq_dir, "img1", f"{frame:06d}{ext}"), "frame")
     image = cv2.imread(path)
     if image is None:
-        raise ConverterInputError(path, "unreadable image")
+        raise InputFileError(path, "unreadable image")
     return image
 
 
@@ -114,7 +114,7 @@ def _crop(image, box):
 def _save(path, image):
     ok, data = cv2.imencode(".jpg", image)
     if not ok:
-        raise ConverterInputError(path, "could not encode crop")
+        raise InputFileError(path, "could not encode crop")
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with atomic_open(path, "wb") as f:
         f.write(data.tobytes())

@@ -16,9 +16,10 @@ from PIL import Image
 
 from d2track.data.datasets.builtin import BENCHMARK_SPLITS
 from d2track.data.datasets.builtin_meta import SOT_CATEGORIES
+from d2track.utils.input_files import InputFileError, read_lines, require_dir
 
 from .cocovid_writer import CocoVidWriter
-from .common import ConverterInputError, progress, read_lines, require_dir
+from .common import progress
 
 __all__ = [
     "SotVideo",
@@ -55,14 +56,14 @@ class SotVideo:
 def _parse_values(path, number, line, num_values, allow_nan):
     values = [v for v in _SEPARATORS.split(line) if v]
     if len(values) not in num_values:
-        raise ConverterInputError(path, f"expected {num_values} values, got {line!r}", number)
+        raise InputFileError(path, f"expected {num_values} values, got {line!r}", number)
     try:
         floats = [float(v) for v in values]
     except ValueError:
-        raise ConverterInputError(path, f"not a number in {line!r}", number) from None
+        raise InputFileError(path, f"not a number in {line!r}", number) from None
     if any(v != v for v in floats):
         if not allow_nan:
-            raise ConverterInputError(path, f"NaN in {line!r}", number)
+            raise InputFileError(path, f"NaN in {line!r}", number)
         return [0.0] * 4  # the toolkit's way of saying "target absent"
     return floats
 
@@ -79,12 +80,12 @@ def parse_boxes(path, *, num_values=(4,), allow_nan=False):
         list[list[float]]: one box per non-empty line.
 
     Raises:
-        ConverterInputError: missing file or malformed line (names file and line).
+        InputFileError: missing file or malformed line (names file and line).
     """
     boxes = [_parse_values(path, n, line, num_values, allow_nan) for n, line in read_lines(path)]
     for number, box in enumerate(boxes, start=1):
         if len(box) == 4 and (box[2] < 0 or box[3] < 0):
-            raise ConverterInputError(path, f"negative width or height {box}", number)
+            raise InputFileError(path, f"negative width or height {box}", number)
     return boxes
 
 
@@ -96,7 +97,7 @@ def parse_flags(path):
             try:
                 flags.append(int(float(value)))
             except ValueError:
-                raise ConverterInputError(path, f"not a flag: {value!r}", number) from None
+                raise InputFileError(path, f"not a flag: {value!r}", number) from None
     return flags
 
 
@@ -105,7 +106,7 @@ def list_frames(folder, extensions=(".jpg", ".jpeg", ".png")):
     require_dir(folder, "frame folder")
     names = sorted(n for n in os.listdir(folder) if n.lower().endswith(extensions))
     if not names:
-        raise ConverterInputError(folder, "no frames found")
+        raise InputFileError(folder, "no frames found")
     return names
 
 
@@ -115,7 +116,7 @@ def image_size(path):
         with Image.open(path) as image:
             return image.height, image.width
     except (OSError, ValueError) as e:
-        raise ConverterInputError(path, f"unreadable image ({e})") from None
+        raise InputFileError(path, f"unreadable image ({e})") from None
 
 
 def check_lengths(video, path):
@@ -123,7 +124,7 @@ def check_lengths(video, path):
     for what, values in [("boxes", video.boxes)] + list(video.flags.items()):
         if len(values) != len(video.frames):
             message = f"{len(values)} {what} for {len(video.frames)} frames of {video.name}"
-            raise ConverterInputError(path, message)
+            raise InputFileError(path, message)
 
 
 def split_json_path(output_root, split):

@@ -17,7 +17,9 @@ import os
 import re
 import urllib.parse
 
-from .common import ConverterInputError, progress, read_text
+from d2track.utils.input_files import InputFileError, read_text
+
+from .common import progress
 from .download import download, extract_zip
 
 __all__ = [
@@ -75,9 +77,9 @@ def _sequence_entry(path, index, entry):
         urls = entry["annotations"]["url"], entry["channels"]["color"]["url"]
     except (KeyError, TypeError):
         message = f"sequence {index} lacks name, annotations.url or channels.color.url"
-        raise ConverterInputError(path, message) from None
+        raise InputFileError(path, message) from None
     if not isinstance(name, str) or not _SAFE_NAME.match(name):
-        raise ConverterInputError(path, f"sequence {index}: unsafe name {name!r}")
+        raise InputFileError(path, f"sequence {index}: unsafe name {name!r}")
     return name, urls
 
 
@@ -87,9 +89,9 @@ def read_vot_description(path):
     try:
         sequences = json.loads(text)["sequences"]
     except (OSError, ValueError, KeyError, TypeError) as e:
-        raise ConverterInputError(path, f"not a VOT description with 'sequences' ({e})") from None
+        raise InputFileError(path, f"not a VOT description with 'sequences' ({e})") from None
     if not isinstance(sequences, list) or not sequences:
-        raise ConverterInputError(path, "'sequences' is not a non-empty list")
+        raise InputFileError(path, "'sequences' is not a non-empty list")
     entries = [_sequence_entry(path, i, entry) for i, entry in enumerate(sequences)]
     return [(name, *urls) for name, urls in entries]
 

@@ -12,7 +12,8 @@ import configparser
 import os
 import zipfile
 
-from .common import ConverterInputError, read_lines, read_text, require_file
+from d2track.utils.input_files import InputFileError, read_lines, read_text, require_file
+
 from .sot import SotVideo, check_lengths, image_size, list_frames, parse_boxes, parse_flags
 
 __all__ = ["SPLITS", "unzip_all", "read_sequence_list", "read_meta_info", "read_got10k_video"]
@@ -29,7 +30,7 @@ def unzip_all(zips, root):
             with zipfile.ZipFile(path) as archive:
                 archive.extractall(root)
         except zipfile.BadZipFile as e:
-            raise ConverterInputError(path, f"not a zip file ({e})") from None
+            raise InputFileError(path, f"not a zip file ({e})") from None
 
 
 def read_sequence_list(split_dir):
@@ -37,7 +38,7 @@ def read_sequence_list(split_dir):
     path = os.path.join(split_dir, "list.txt")
     names = [line for _, line in read_lines(path)]
     if len(set(names)) != len(names):
-        raise ConverterInputError(path, "duplicate sequence names")
+        raise InputFileError(path, "duplicate sequence names")
     return names
 
 
@@ -50,9 +51,9 @@ def read_meta_info(path):
     try:
         parser.read_string(read_text(path), source=path)
     except configparser.Error as e:
-        raise ConverterInputError(path, f"not a valid ini file ({e.message})") from None
+        raise InputFileError(path, f"not a valid ini file ({e.message})") from None
     if "METAINFO" not in parser:
-        raise ConverterInputError(path, "no [METAINFO] section")
+        raise InputFileError(path, "no [METAINFO] section")
     return dict(parser["METAINFO"])
 
 
@@ -71,7 +72,7 @@ def read_got10k_video(split_dir, name, split):
             k: parse_flags(p) for k, p in labels.items() if split == "train" or os.path.isfile(p)
         }
     elif len(boxes) != 1:
-        raise ConverterInputError(gt, f"test split: expected 1 box, got {len(boxes)}")
+        raise InputFileError(gt, f"test split: expected 1 box, got {len(boxes)}")
     video = SotVideo(name, [f"{name}/{f}" for f in frames], boxes, height, width, flags)
     meta_info = read_meta_info(os.path.join(folder, "meta_info.ini"))
     if meta_info is not None:

@@ -10,7 +10,8 @@ sequence found under the root.
 
 import os
 
-from .common import ConverterInputError, read_lines, read_text, require_dir
+from d2track.utils.input_files import InputFileError, read_lines, read_text, require_dir
+
 from .sot import SotVideo, check_lengths, image_size, list_frames, parse_boxes, parse_flags
 
 __all__ = ["TEST_SEQUENCES", "read_testing_set", "find_sequences", "read_lasot_video"]
@@ -48,7 +49,7 @@ def read_testing_set(path):
     names = []
     for number, line in read_lines(path):
         if "-" not in line:
-            raise ConverterInputError(path, f"not a sequence name <class>-<n>: {line!r}", number)
+            raise InputFileError(path, f"not a sequence name <class>-<n>: {line!r}", number)
         names.append(line)
     return names
 

@@ -12,7 +12,8 @@ become one video per target, ``<Seq>-1``, ``<Seq>-2``; a single numbered file (H
 import os
 import re
 
-from .common import ConverterInputError, require_dir
+from d2track.utils.input_files import InputFileError, require_dir
+
 from .sot import SotVideo, image_size, list_frames, parse_boxes
 
 __all__ = ["FIRST_BOX_FRAME", "OMIT_FIRST", "find_sequences", "read_otb_videos"]
@@ -27,7 +28,7 @@ def find_sequences(root):
     require_dir(root, "OTB100 root")
     names = sorted(n for n in os.listdir(root) if os.path.isdir(os.path.join(root, n, "img")))
     if not names:
-        raise ConverterInputError(root, "no <Seq>/img/ folders found")
+        raise InputFileError(root, "no <Seq>/img/ folders found")
     return names
 
 
@@ -54,7 +55,7 @@ def _frames_for(folder, seq, num_boxes, gt):
     missing = [k for k in numbers if k not in by_number]
     if missing:
         message = f"{num_boxes} boxes from image {start}, but no image numbered {missing[0]}"
-        raise ConverterInputError(gt, message)
+        raise InputFileError(gt, message)
     return [f"{seq}/img/{by_number[k]}" for k in numbers]
 
 

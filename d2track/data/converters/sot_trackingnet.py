@@ -10,7 +10,8 @@ import os
 import re
 import zipfile
 
-from .common import ConverterInputError, require_dir
+from d2track.utils.input_files import InputFileError, require_dir
+
 from .sot import SotVideo, check_lengths, image_size, list_frames, parse_boxes
 
 __all__ = ["find_chunks", "unzip_chunk", "find_videos", "read_trackingnet_video"]
@@ -40,7 +41,7 @@ def unzip_chunk(root, chunk):
             with zipfile.ZipFile(os.path.join(zips, name)) as archive:
                 archive.extractall(target + ".partial")
         except zipfile.BadZipFile as e:
-            raise ConverterInputError(os.path.join(zips, name), f"not a zip file ({e})") from None
+            raise InputFileError(os.path.join(zips, name), f"not a zip file ({e})") from None
         os.replace(target + ".partial", target)
 
 
@@ -54,7 +55,7 @@ def _numeric_frames(folder):
     names = list_frames(folder)
     stems = [os.path.splitext(n)[0] for n in names]
     if not all(s.isdigit() for s in stems):
-        raise ConverterInputError(folder, "frame names must be <n>.jpg")
+        raise InputFileError(folder, "frame names must be <n>.jpg")
     return [n for _, n in sorted(zip(map(int, stems), names))]
 
 
@@ -69,5 +70,5 @@ def read_trackingnet_video(root, chunk, name):
     if chunk != "TEST":
         check_lengths(video, gt)
     elif len(boxes) != 1:
-        raise ConverterInputError(gt, f"test split: expected 1 box, got {len(boxes)}")
+        raise InputFileError(gt, f"test split: expected 1 box, got {len(boxes)}")
     return video

@@ -8,7 +8,8 @@ numbers). Any other box file ``<seq>.txt`` covers images ``1..N`` of folder ``<s
 
 import os
 
-from .common import ConverterInputError, read_lines, require_dir
+from d2track.utils.input_files import InputFileError, read_lines, require_dir
+
 from .sot import SotVideo, image_size, list_frames, parse_boxes
 
 __all__ = ["FRAGMENTS", "read_fragments", "find_sequences", "read_uav_video"]
@@ -48,7 +49,7 @@ def read_fragments(path):
     for number, line in read_lines(path):
         fields = line.replace(",", " ").split()
         if len(fields) != 4 or not (fields[2].isdigit() and fields[3].isdigit()):
-            raise ConverterInputError(
+            raise InputFileError(
                 path, f"expected '<fragment> <folder> <start> <end>': {line!r}", number
             )
         table[fields[0]] = (fields[1], int(fields[2]), int(fields[3]))
@@ -60,7 +61,7 @@ def find_sequences(root):
     anno = require_dir(os.path.join(root, "anno", "UAV123"), "UAV123 annotation folder")
     names = sorted(n[:-4] for n in os.listdir(anno) if n.endswith(".txt"))
     if not names:
-        raise ConverterInputError(anno, "no <seq>.txt box files")
+        raise InputFileError(anno, "no <seq>.txt box files")
     return names
 
 
@@ -70,13 +71,13 @@ def read_uav_video(root, name, fragments):
     boxes = parse_boxes(gt, allow_nan=True)
     folder, start, end = fragments.get(name, (name, 1, len(boxes)))
     if end - start + 1 != len(boxes):
-        raise ConverterInputError(gt, f"{len(boxes)} boxes for images {start}..{end} of {folder}")
+        raise InputFileError(gt, f"{len(boxes)} boxes for images {start}..{end} of {folder}")
     image_dir = os.path.join(root, "data_seq", "UAV123", folder)
     stems = ((os.path.splitext(n)[0], n) for n in list_frames(image_dir))
     by_number = {int(stem): n for stem, n in stems if stem.isdigit()}
     missing = [k for k in range(start, end + 1) if k not in by_number]
     if missing:
-        raise ConverterInputError(image_dir, f"no image numbered {missing[0]} (for {name})")
+        raise InputFileError(image_dir, f"no image numbered {missing[0]} (for {name})")
     frames = [f"{folder}/{by_number[k]}" for k in range(start, end + 1)]
     height, width = image_size(os.path.join(image_dir, by_number[start]))
     return SotVideo(name, frames, boxes, height, width)

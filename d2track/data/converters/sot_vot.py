@@ -8,7 +8,8 @@ fields named after their files; a missing tag file means all 0, a short one is p
 
 import os
 
-from .common import ConverterInputError, read_lines, require_dir
+from d2track.utils.input_files import InputFileError, read_lines, require_dir
+
 from .sot import SotVideo, image_size, list_frames, parse_boxes, parse_flags
 
 __all__ = ["TAGS", "find_sequences", "read_vot_video"]
@@ -27,7 +28,7 @@ def find_sequences(root):
         if os.path.isfile(os.path.join(root, n, "groundtruth.txt"))
     ]
     if not names:
-        raise ConverterInputError(root, "no list.txt and no <seq>/groundtruth.txt")
+        raise InputFileError(root, "no list.txt and no <seq>/groundtruth.txt")
     return names
 
 
@@ -44,7 +45,7 @@ def _tags(folder, num_frames):
         path = os.path.join(folder, f"{tag}.tag")
         values = parse_flags(path) if os.path.isfile(path) else []
         if len(values) > num_frames:
-            raise ConverterInputError(path, f"{len(values)} tags for {num_frames} frames")
+            raise InputFileError(path, f"{len(values)} tags for {num_frames} frames")
         tags[tag] = values + [0] * (num_frames - len(values))
     return tags
 
@@ -57,7 +58,7 @@ def read_vot_video(root, name):
     gt = os.path.join(folder, "groundtruth.txt")
     boxes = [_corners(b) for b in parse_boxes(gt, num_values=(4, 8))]
     if len(boxes) != len(frames):
-        raise ConverterInputError(gt, f"{len(boxes)} boxes for {len(frames)} frames of {name}")
+        raise InputFileError(gt, f"{len(boxes)} boxes for {len(frames)} frames of {name}")
     height, width = image_size(os.path.join(folder, sub, frames[0]))
     prefix = f"{name}/{sub}/" if sub else f"{name}/"
     return SotVideo(

@@ -27,9 +27,10 @@ from dataclasses import dataclass
 import pycocotools.mask as mask_util
 
 from d2track.data.datasets.builtin_meta import YTVIS_2019_CATEGORIES, YTVIS_2021_CATEGORIES
+from d2track.utils.input_files import InputFileError, read_text, require_dir
 
 from .cocovid_writer import CocoVidWriter
-from .common import ConverterInputError, progress, read_text, require_dir
+from .common import progress
 
 __all__ = ["SPLITS", "CATEGORIES", "OfficialJson", "official_json_path", "read_official"]
 __all__ += ["convert_split"]
@@ -61,15 +62,15 @@ def read_official(path, version):
     """Load and check an official json; returns an :class:`OfficialJson`.
 
     Raises:
-        ConverterInputError: naming ``path`` and the offending record.
+        InputFileError: naming ``path`` and the offending record.
     """
     text = read_text(path, f"YouTube-VIS {version} annotation json")
     try:
         data = json.loads(text)
     except json.JSONDecodeError as e:
-        raise ConverterInputError(path, f"not valid json: {e.msg}", e.lineno) from None
+        raise InputFileError(path, f"not valid json: {e.msg}", e.lineno) from None
     if not isinstance(data, dict) or not isinstance(data.get("videos"), list):
-        raise ConverterInputError(path, "expected an object with a 'videos' list")
+        raise InputFileError(path, "expected an object with a 'videos' list")
     _check_categories(data.get("categories", []), CATEGORIES[version], path)
     videos = [_check_video(v, k, path) for k, v in enumerate(data["videos"])]
     tracks = _index_tracks(data.get("annotations") or [], videos, version, path)
@@ -87,7 +88,7 @@ def _index_tracks(records, videos, version, path):
     for k, track in enumerate(records):
         track = _check_track(track, k, known, path)
         if track["id"] in seen:
-            raise ConverterInputError(path, f"{_label('annotations', k, track)}: duplicate id")
+            raise InputFileError(path, f"{_label('annotations', k, track)}: duplicate id")
         seen.add(track["id"])
         tracks[track["video_id"]].append(track)
     return tracks
@@ -105,9 +106,9 @@ def _check_categories(categories, expected, path):
     names = {c["id"]: c["name"] for c in expected}
     for k, cat in enumerate(categories):
         if not isinstance(cat, dict) or cat.get("id") not in names:
-            raise ConverterInputError(path, f"{_label('categories', k, cat)}: unknown id")
+            raise InputFileError(path, f"{_label('categories', k, cat)}: unknown id")
         if _norm(cat.get("name")) != _norm(names[cat["id"]]):
-            raise ConverterInputError(
+            raise InputFileError(
                 path,
                 f"{_label('categories', k, cat)}: name {cat.get('name')!r}, "
                 f"expected {names[cat['id']]!r}",
@@ -121,34 +122,34 @@ def _norm(name):
 def _check_video(video, index, path):
     label = _label("videos", index, video)
     if not isinstance(video, dict):
-        raise ConverterInputError(path, f"{label}: not an object")
+        raise InputFileError(path, f"{label}: not an object")
     for key in ("id", "width", "height"):
         if type(video.get(key)) is not int:
-            raise ConverterInputError(path, f"{label}: {key} {video.get(key)!r} is not an integer")
+            raise InputFileError(path, f"{label}: {key} {video.get(key)!r} is not an integer")
     names = video.get("file_names")
     if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
-        raise ConverterInputError(path, f"{label}: file_names is not a non-empty list of names")
+        raise InputFileError(path, f"{label}: file_names is not a non-empty list of names")
     return video
 
 
 def _check_track(track, index, known, path):
     (lengths, category_ids), label = known, _label("annotations", index, track)
     if not isinstance(track, dict) or type(track.get("id")) is not int:
-        raise ConverterInputError(path, f"{label}: missing integer id")
+        raise InputFileError(path, f"{label}: missing integer id")
     for key, allowed in (("video_id", lengths), ("category_id", category_ids)):
         if track.get(key) not in allowed:
-            raise ConverterInputError(path, f"{label}: {key} {track.get(key)!r} is unknown")
+            raise InputFileError(path, f"{label}: {key} {track.get(key)!r} is unknown")
     length = lengths[track["video_id"]]
     for key in ("bboxes", "segmentations", "areas"):
         values = track.get(key)
         if (key != "areas" or values is not None) and not _is_list(values, length):
-            raise ConverterInputError(path, f"{label}: {key} is not a list of {length}")
+            raise InputFileError(path, f"{label}: {key} is not a list of {length}")
     for frame, box in enumerate(track["bboxes"]):
         if box is not None and not _is_box(box):
-            raise ConverterInputError(path, f"{label}: bboxes[{frame}] {box!r:.60} is not a box")
+            raise InputFileError(path, f"{label}: bboxes[{frame}] {box!r:.60} is not a box")
     for frame, segm in enumerate(track["segmentations"]):
         if segm is not None and not _is_segmentation(segm):
-            raise ConverterInputError(path, f"{label}: segmentations[{frame}] is not RLE/polygons")
+            raise InputFileError(path, f"{label}: segmentations[{frame}] is not RLE/polygons")
     return track
 
 
@@ -184,7 +185,7 @@ def _check_frames(image_root, video, official):
     for name in video["file_names"]:
         if not os.path.isfile(os.path.join(image_root, name)):
             path = os.path.join(image_root, name)
-            raise ConverterInputError(path, f"missing frame of video {video['id']} in {official}")
+            raise InputFileError(path, f"missing frame of video {video['id']} in {official}")
 
 
 def _add_video(writer, video, tracks, instance_ids):

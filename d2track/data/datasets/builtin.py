@@ -72,17 +72,16 @@ class BenchmarkSplit:
     json_file: str
     image_root: str
     meta: str  # key of :func:`.builtin_meta.get_builtin_metadata`
-    evaluator_type: str
     prepare: str  # converter script under datasets/
     image_keys: tuple = ()
     annotation_keys: tuple = ()
 
 
 def _imagenet_splits():
-    vid = dict(meta="imagenet_vid", evaluator_type="vid", prepare="prepare_imagenet_vid.py")
+    vid = dict(meta="imagenet_vid", prepare="prepare_imagenet_vid.py")
     vid["annotation_keys"] = ("occluded", "generated")
     det = ("ILSVRC/annotations/imagenet_det_30plus1cls.json", "ILSVRC/Data/DET")
-    det_kw = dict(evaluator_type="coco", prepare="prepare_imagenet_det.py")
+    det_kw = dict(prepare="prepare_imagenet_det.py")
     splits = {
         f"imagenet_vid_{s}": BenchmarkSplit(
             f"ILSVRC/annotations/imagenet_vid_{s}.json", "ILSVRC/Data/VID", **vid
@@ -107,7 +106,6 @@ def _mot_splits():
                 f"{mot}/annotations/{split}_cocoformat.json",
                 f"{mot}/{folder}",
                 meta="mot",
-                evaluator_type="mot",
                 prepare="prepare_mot.py",
                 **keys,
             )
@@ -120,7 +118,6 @@ def _crowdhuman_splits():
             f"crowdhuman/annotations/crowdhuman_{s}.json",
             f"crowdhuman/{s}",
             meta="crowdhuman",
-            evaluator_type="coco",
             prepare="prepare_crowdhuman.py",
         )
         for s in ("train", "val")
@@ -150,7 +147,6 @@ def _sot_splits():
                 f"{name}/annotations/{name}_{split}.json",
                 image_root.format(split=split),
                 meta="sot",
-                evaluator_type="vot" if name.startswith("vot") else "sot",
                 prepare=f"prepare_{name}.py",
                 annotation_keys=annotation_keys,
             )
@@ -165,7 +161,6 @@ def _ytvis_splits():
                 f"youtube_vis_{year}/annotations/youtube_vis_{year}_{split}.json",
                 f"youtube_vis_{year}/{split}/JPEGImages",
                 meta=f"ytvis_{year}",
-                evaluator_type="vis",
                 prepare="prepare_youtube_vis.py",
             )
     return splits
@@ -191,9 +186,7 @@ def register_benchmark(name, split, *, root=None):
     if name in DatasetCatalog.list():
         return
     DatasetCatalog.register(name, partial(_load_benchmark, name, split, root))
-    MetadataCatalog.get(name).set(
-        evaluator_type=split.evaluator_type, **get_builtin_metadata(split.meta)
-    )
+    MetadataCatalog.get(name).set(**get_builtin_metadata(split.meta))
 
 
 def _load_benchmark(name, split, root):

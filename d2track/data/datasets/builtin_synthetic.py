@@ -54,7 +54,6 @@ def register_synthetic_shapes(name, *, root=None, num_images, seed, **kwargs):
     MetadataCatalog.get(name).set(
         thing_classes=list(SHAPE_CLASSES),
         thing_colors=[(0, 114, 189), (217, 83, 25), (119, 172, 48)],
-        evaluator_type="coco",
     )
 
 
@@ -75,7 +74,7 @@ def register_synthetic_videos(name, *, task, split, root=None, **overrides):
     if name in DatasetCatalog.list():
         return
     DatasetCatalog.register(name, partial(_load_videos, name, task, split, root, overrides))
-    MetadataCatalog.get(name).set(thing_classes=synthetic_classes(task), evaluator_type=task)
+    MetadataCatalog.get(name).set(thing_classes=synthetic_classes(task))
 
 
 def _load_videos(name, task, split, root, overrides):

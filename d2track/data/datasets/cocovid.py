@@ -24,8 +24,9 @@ from detectron2.structures import BoxMode
 from detectron2.utils.file_io import PathManager
 from fvcore.common.timer import Timer
 
+from d2track.utils.utf8 import Utf8DecodeError, decode_utf8
+
 from .cocovid_checks import CocoVidFormatError, check_cocovid
-from .utf8 import Utf8DecodeError, decode_utf8
 from .video_index import VideoIndex, build_video_index  # noqa: F401  (re-exported)
 
 __all__ = [
@@ -49,8 +50,7 @@ def load_cocovid_json(
         image_root (str or path-like): folder that the images' ``file_name`` are relative to.
         dataset_name (str or None): when given, its metadata decides the classes (see
             :func:`register_cocovid_instances`) and receives ``thing_classes``,
-            ``thing_dataset_id_to_contiguous_id``, ``json_file``, ``image_root`` and
-            ``evaluator_type`` (``"vid"`` if the json has videos, else ``"coco"``) where unset.
+            ``thing_dataset_id_to_contiguous_id``, ``json_file`` and ``image_root`` where unset.
         extra_image_keys, extra_annotation_keys (iterable[str]): more json fields copied as-is
             when present (e.g. ``mot_frame_id``, ``mot_conf``, ``occluded``).
 
@@ -79,10 +79,7 @@ def load_cocovid_json(
         dicts, counts = _build_dicts(tables, id_map, image_root, extras)
     _report(dicts, counts, tables, json_file, timer)
     if meta is not None:
-        evaluator_type = "vid" if tables.videos else "coco"
-        _set_missing(
-            meta, json_file=json_file, image_root=image_root, evaluator_type=evaluator_type
-        )
+        _set_missing(meta, json_file=json_file, image_root=image_root)
         _set_missing(meta, thing_classes=thing_classes, thing_dataset_id_to_contiguous_id=id_map)
     return dicts
 
@@ -247,7 +244,7 @@ def _set_missing(meta, **values):
         old = meta.get(key)
         if old is None:
             setattr(meta, key, value)
-        elif old != value and key != "evaluator_type":  # the json's type is only a default
+        elif old != value:
             logger.warning(f"Metadata '{meta.name}' keeps {key}={old!r}, not {value!r}")
 
 
@@ -260,8 +257,7 @@ def register_cocovid_instances(name, metadata, json_file, image_root):
             id -> class index) or else ``thing_classes`` (matched by json category name) select
             the classes: annotations of other json categories are dropped, and a selected
             category missing from the json is an error. Without either, all json categories
-            are used, sorted by id. ``evaluator_type`` defaults at load time to ``"vid"``, or
-            ``"coco"`` for a json without videos.
+            are used, sorted by id.
         json_file (str or path-like): the CocoVID json.
         image_root (str or path-like): folder of the images.
 

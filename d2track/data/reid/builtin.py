@@ -23,7 +23,7 @@ from collections import defaultdict
 from functools import partial
 
 import cv2
-from detectron2.data import DatasetCatalog, MetadataCatalog
+from detectron2.data import DatasetCatalog
 from detectron2.structures import BoxMode
 
 from d2track.utils.file_io import new_file_mode
@@ -53,7 +53,6 @@ def register_all_reid():
 def _register(name, loader):
     if name not in DatasetCatalog.list():
         DatasetCatalog.register(name, loader)
-        MetadataCatalog.get(name).set(evaluator_type="reid")
 
 
 def _load_mot(list_file, image_root):

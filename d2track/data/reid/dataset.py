@@ -11,7 +11,7 @@ from functools import partial
 
 from detectron2.data import DatasetCatalog, MetadataCatalog
 
-from ..datasets.utf8 import Utf8DecodeError, utf8_error_message
+from d2track.utils.utf8 import Utf8DecodeError, utf8_error_message
 
 __all__ = ["load_reid_list", "register_reid_list"]
 
@@ -83,9 +83,9 @@ def _parse_line(line, where):
 def register_reid_list(name, list_file, image_root):
     """Register a ReID list as a dataset (idempotent; reads nothing until loaded).
 
-    Metadata: ``list_file``, ``image_root``, ``evaluator_type="reid"``.
+    Metadata: ``list_file``, ``image_root``.
     """
     if name in DatasetCatalog.list():
         return
     DatasetCatalog.register(name, partial(load_reid_list, list_file, image_root))
-    MetadataCatalog.get(name).set(list_file=list_file, image_root=image_root, evaluator_type="reid")
+    MetadataCatalog.get(name).set(list_file=list_file, image_root=image_root)

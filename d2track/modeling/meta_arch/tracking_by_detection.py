@@ -41,7 +41,7 @@ import torch
 from torch import nn
 
 from ...checkpoint.loading import CheckpointMismatchError, MissingWeightsError, load_weights
-from ..rcnn_ops import FrameDetector
+from ..frame_detector import FrameDetector
 
 __all__ = ["TrackingByDetection"]
 

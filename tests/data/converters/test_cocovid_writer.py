@@ -2,8 +2,9 @@ import json
 
 import pytest
 
-from d2track.data.converters import CocoVidWriter, ConverterInputError, read_lines
+from d2track.data.converters import CocoVidWriter
 from d2track.data.datasets import load_cocovid_json
+from d2track.utils.input_files import InputFileError, read_lines
 
 
 def test_writer_output_loads_through_the_loader(tmp_path):
@@ -31,8 +32,8 @@ def test_writer_output_loads_through_the_loader(tmp_path):
 
 
 def test_read_lines_names_missing_file(tmp_path):
-    with pytest.raises(ConverterInputError, match="missing file"):
+    with pytest.raises(InputFileError, match="missing file"):
         list(read_lines(str(tmp_path / "nope.txt")))
     (tmp_path / "x.txt").write_text("a\n\n b \n")
     assert list(read_lines(str(tmp_path / "x.txt"))) == [(1, "a"), (3, "b")]
-    assert str(ConverterInputError("f.txt", "bad", line=3)) == "f.txt:3: bad"
+    assert str(InputFileError("f.txt", "bad", line=3)) == "f.txt:3: bad"

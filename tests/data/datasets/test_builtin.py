@@ -19,36 +19,35 @@ VID_CLASSES = (
 MOT_SPLITS = [
     f"mot{n}_{s}" for n in (15, 16, 17, 20) for s in ("train", "test", "half_train", "half_val")
 ]
-EXPECTED = {  # name: (number of classes, evaluator type)
-    "imagenet_vid_train": (30, "vid"),
-    "imagenet_vid_val": (30, "vid"),
-    "imagenet_det_train": (31, "coco"),
-    "imagenet_det_train_30cls": (30, "coco"),
-    **{name: (1, "mot") for name in MOT_SPLITS},
-    "crowdhuman_train": (1, "coco"),
-    "crowdhuman_val": (1, "coco"),
-    "lasot_train": (1, "sot"),
-    "lasot_test": (1, "sot"),
-    "uav123_test": (1, "sot"),
-    "trackingnet_train": (1, "sot"),
-    "trackingnet_test": (1, "sot"),
-    "otb100_test": (1, "sot"),
-    "got10k_train": (1, "sot"),
-    "got10k_val": (1, "sot"),
-    "got10k_test": (1, "sot"),
-    "vot2018_test": (1, "vot"),
-    **{f"ytvis_{y}_{s}": (40, "vis") for y in (2019, 2021) for s in ("train", "valid", "test")},
+EXPECTED = {  # name: number of classes
+    "imagenet_vid_train": 30,
+    "imagenet_vid_val": 30,
+    "imagenet_det_train": 31,
+    "imagenet_det_train_30cls": 30,
+    **{name: 1 for name in MOT_SPLITS},
+    "crowdhuman_train": 1,
+    "crowdhuman_val": 1,
+    "lasot_train": 1,
+    "lasot_test": 1,
+    "uav123_test": 1,
+    "trackingnet_train": 1,
+    "trackingnet_test": 1,
+    "otb100_test": 1,
+    "got10k_train": 1,
+    "got10k_val": 1,
+    "got10k_test": 1,
+    "vot2018_test": 1,
+    **{f"ytvis_{y}_{s}": 40 for y in (2019, 2021) for s in ("train", "valid", "test")},
 }
 
 
-def test_every_benchmark_split_is_registered_with_classes_and_evaluator():
+def test_every_benchmark_split_is_registered_with_classes():
     assert sorted(builtin.BENCHMARK_SPLITS) == sorted(EXPECTED)
-    for name, (num_classes, evaluator_type) in EXPECTED.items():
+    for name, num_classes in EXPECTED.items():
         assert name in DatasetCatalog.list(), name
         meta = MetadataCatalog.get(name)
         assert len(meta.thing_classes) == num_classes, name
         assert len(meta.thing_dataset_id_to_contiguous_id) == num_classes, name
-        assert meta.evaluator_type == evaluator_type, name
 
 
 def test_class_lists_and_ids():
@@ -156,4 +155,4 @@ def test_mot_split_keeps_pedestrians_and_mot_fields(tmp_path):
     ann = dicts[0]["annotations"][0]
     assert (ann["category_id"], ann["instance_id"], ann["mot_instance_id"]) == (0, 0, 5)
     assert (ann["mot_conf"], ann["visibility"], ann["mot_class_id"]) == (1.0, 0.75, 7)
-    assert meta.json_file == str(json_file) and meta.evaluator_type == "mot"
+    assert meta.json_file == str(json_file)

@@ -15,7 +15,6 @@ def test_all_task_splits_are_registered_with_metadata():
         f"synthetic_{t}_{s}" for t in ("vid", "mot", "sot", "vis") for s in ("train", "val")
     }
     assert MetadataCatalog.get("synthetic_mot_train").thing_classes == ["pedestrian"]
-    assert MetadataCatalog.get("synthetic_vis_val").evaluator_type == "vis"
     assert len(MetadataCatalog.get("synthetic_vid_train").thing_classes) == 6
 
 
@@ -42,4 +41,3 @@ def test_small_split_loads_as_cocovid(task, tmp_path):
     assert not ids[0] & ids[1]  # instance ids unique across videos
     if task == "sot":
         assert all(len(tracks) == 1 for tracks in index.tracks)
-    assert MetadataCatalog.get(name).evaluator_type == task

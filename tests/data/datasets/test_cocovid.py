@@ -126,7 +126,7 @@ def test_image_json_gives_one_frame_videos_with_unique_instance_ids(tmp_path, da
     assert [a["instance_id"] for d in dicts for a in d["annotations"]] == [4, 5, 6]
     assert [a["iscrowd"] for a in dicts[1]["annotations"]] == [0, 1]
     meta = MetadataCatalog.get(dataset_name)
-    assert meta.evaluator_type == "coco" and meta.thing_classes == ["person"]
+    assert meta.thing_classes == ["person"]
     assert meta.thing_dataset_id_to_contiguous_id == {5: 0}
 
 
@@ -261,20 +261,20 @@ def test_register_is_lazy_idempotent_and_sets_metadata(tmp_path, dataset_name):
     assert len(DatasetCatalog.get(dataset_name)) == 5
     meta = MetadataCatalog.get(dataset_name)
     assert (meta.json_file, meta.image_root) == (json_file, str(tmp_path))
-    assert meta.thing_classes == ["car", "person"] and meta.evaluator_type == "vid"
+    assert meta.thing_classes == ["car", "person"]
     assert meta.thing_dataset_id_to_contiguous_id == {1: 0, 3: 1}
 
 
 def test_metadata_classes_select_json_categories(tmp_path, dataset_name):
     json_file = _write(tmp_path, VIDEOS)
-    meta = {"thing_classes": ["person"], "evaluator_type": "mot"}
+    meta = {"thing_classes": ["person"]}
     register_cocovid_instances(dataset_name, meta, json_file, str(tmp_path))
     dicts = DatasetCatalog.get(dataset_name)
     instances = [[a["instance_id"] for a in d["annotations"]] for d in dicts]
     assert instances == [[7], [7], [], [], [9]]
     assert {a["category_id"] for d in dicts for a in d["annotations"]} == {0}
     meta = MetadataCatalog.get(dataset_name)
-    assert meta.evaluator_type == "mot" and meta.thing_dataset_id_to_contiguous_id == {3: 0}
+    assert meta.thing_dataset_id_to_contiguous_id == {3: 0}
 
 
 def test_metadata_category_missing_from_json_is_an_error(tmp_path, dataset_name):

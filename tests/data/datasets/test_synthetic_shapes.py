@@ -49,7 +49,6 @@ def test_builtin_splits_registered_with_metadata():
         assert name in DatasetCatalog.list()
         meta = MetadataCatalog.get(name)
         assert meta.thing_classes == ["square", "circle", "triangle"]
-        assert meta.evaluator_type == "coco"
     before = len(DatasetCatalog.list())
     builtin.register_all_synthetic()  # idempotent, reads nothing
     assert len(DatasetCatalog.list()) == before

@@ -3,7 +3,7 @@ import itertools
 
 import pytest
 
-from d2track.data.samplers import (
+from d2track.data.distributed_samplers import (
     MixedTrainingSampler,
     VideoInferenceSampler,
     assign_videos_to_ranks,

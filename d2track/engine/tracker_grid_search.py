@@ -5,6 +5,8 @@ Fields of ``cfg.model.tracker`` given as lists span the grid (``high_score_thr=[
 by the config's evaluator. Unlike MMTracking, detections are computed once and replayed for every
 combination when the tracker allows it (trackers with ``needs_frame_features``, e.g. Tracktor,
 rerun the detector each time), so a grid costs about one detector pass plus the trackers.
+
+The command line is ``tools/analysis/mot_param_search.py``.
 """
 
 import copy

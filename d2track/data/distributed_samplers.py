@@ -1,4 +1,7 @@
-"""Samplers for video data: whole videos per rank at test time, ratio-mixed datasets in training.
+"""Distributed samplers of dataset indices for the loaders: which frames each rank reads.
+
+Whole videos per rank at test time, ratio-mixed datasets in training. (Which reference frames go
+with a key frame inside one sample is :mod:`d2track.data.sampling`'s job.)
 
 Detectron2's ``InferenceSampler`` cuts the dataset into contiguous shards, which can split a
 video between two ranks and break trackers and temporal models. :class:`VideoInferenceSampler`
