@@ -13,7 +13,7 @@ def test_no_dist_url_on_one_machine_means_private_rendezvous():
     default = default_argument_parser().parse_args([]).dist_url  # --dist-url not given
     for url in (None, "auto", default):
         assert wants_private_rendezvous(url, num_machines=1)
-    assert not wants_private_rendezvous("tcp://127.0.0.1:1234", num_machines=1)
+    assert not wants_private_rendezvous("tcp://node00:1234", num_machines=1)
     assert not wants_private_rendezvous(default, num_machines=2)
 
 
@@ -43,6 +43,6 @@ def test_launch_uses_a_new_private_folder_each_time_and_removes_it(calls):
 
 
 def test_launch_keeps_an_explicit_or_multi_machine_dist_url(calls):
-    launch(print, 2, dist_url="tcp://127.0.0.1:29500")
+    launch(print, 2, dist_url="tcp://node00:29500")
     launch(print, 2, num_machines=2, dist_url="tcp://node01:29500")
-    assert [c["dist_url"] for c in calls] == ["tcp://127.0.0.1:29500", "tcp://node01:29500"]
+    assert [c["dist_url"] for c in calls] == ["tcp://node00:29500", "tcp://node01:29500"]
