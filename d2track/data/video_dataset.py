@@ -15,7 +15,16 @@ from torch.utils.data import Dataset
 from .datasets.video_index import build_video_index
 from .sampling import sample_sot_pair
 
-__all__ = ["VideoFrameDataset", "SOTPairDataset", "video_starts"]
+__all__ = ["VideoFrameDataset", "SOTPairDataset", "starts_new_video", "video_starts"]
+
+
+def starts_new_video(frame, video_id):
+    """Whether ``frame`` starts a new video after frames of ``video_id``.
+
+    The one rule for every per-video reset at test time (trackers, reference memories, per-video
+    post-processing): another ``video_id``, or ``frame_id`` 0.
+    """
+    return frame.get("video_id") != video_id or frame.get("frame_id") == 0
 
 
 def video_starts(dataset_dicts, index=None):

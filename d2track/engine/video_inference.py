@@ -16,6 +16,8 @@ from detectron2.evaluation import DatasetEvaluator, DatasetEvaluators
 from detectron2.evaluation import inference_on_dataset as _inference_on_dataset
 from torch.nn.parallel import DistributedDataParallel
 
+from d2track.data.video_dataset import starts_new_video
+
 __all__ = ["VideoPostprocessing", "inference_on_dataset"]
 
 
@@ -66,7 +68,7 @@ class VideoPostprocessing(DatasetEvaluator):
 
     def process(self, inputs, outputs):
         for frame, output in zip(inputs, outputs):
-            if self._frames and _starts_video(self._frames[-1], frame):
+            if self._frames and starts_new_video(frame, self._frames[-1].get("video_id")):
                 self._flush()
             self._frames.append({k: v for k, v in frame.items() if k != "image"})
             self._outputs.append(output)
@@ -79,7 +81,3 @@ class VideoPostprocessing(DatasetEvaluator):
         if self._frames:
             self.evaluator.process(self._frames, self.postprocess(self._frames, self._outputs))
         self._frames, self._outputs = [], []
-
-
-def _starts_video(previous, frame):
-    return frame.get("video_id") != previous.get("video_id") or frame.get("frame_id") == 0

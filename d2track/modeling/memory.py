@@ -28,6 +28,7 @@ images): it never looks inside. It is reset when a new video starts (another ``v
 from collections import deque
 
 from ..data.sampling import normalize_frame_range
+from ..data.video_dataset import starts_new_video
 
 __all__ = ["ReferenceMemory", "MEMORY_MODES", "VideoMemory"]
 
@@ -62,7 +63,7 @@ class VideoMemory:
             ValueError: if the frame does not follow the previous one of its video.
         """
         video, index = frame["video_id"], frame["frame_id"]
-        if video != self._video or index == 0:
+        if starts_new_video(frame, self._video):
             self.reset()
             self._video = video
         elif index != self._frame + 1:

@@ -41,6 +41,7 @@ import torch
 from torch import nn
 
 from ...checkpoint.loading import CheckpointMismatchError, MissingWeightsError, load_weights
+from ...data.video_dataset import starts_new_video
 from ..frame_detector import FrameDetector
 
 __all__ = ["TrackingByDetection"]
@@ -184,10 +185,9 @@ class TrackingByDetection(nn.Module):
         self._video = _NEW_VIDEO
 
     def _maybe_reset(self, frame):
-        video = frame.get("video_id", "stream")
-        if video != self._video or frame.get("frame_id") == 0:
+        if starts_new_video(frame, self._video):
             self.tracker.reset()
-        self._video = video
+        self._video = frame.get("video_id")
 
     def _public(self, frame):
         if self.public_detections is None:
