@@ -32,9 +32,9 @@ from pathlib import Path
 import numpy as np
 from tabulate import tabulate
 
-from d2track.evaluation.mot_data import load_trackeval_layout, preprocess_sequence
-from d2track.evaluation.mot_metrics import evaluate_mot
-from d2track.evaluation.motmetrics_compat import import_motmetrics
+from d2track.evaluation.mot.data import load_trackeval_layout, preprocess_sequence
+from d2track.evaluation.mot.metrics import evaluate_mot
+from d2track.evaluation.mot.motmetrics_compat import import_motmetrics
 from d2track.utils.file_io import dump_json
 
 OUT = Path(__file__).resolve().parent / "results" / "mot_metrics.json"

@@ -1,34 +1,30 @@
-"""Video evaluators (Detectron2 ``DatasetEvaluator``s) and the metrics behind them.
+"""Video evaluators (Detectron2 ``DatasetEvaluator``s), one subpackage per task.
 
-=============================  ============================================================
-evaluator                      numbers equal
-=============================  ============================================================
-:class:`VIDEvaluator`          pycocotools bbox AP with MMDetection 2's maxDets (MMTracking VID)
-:class:`MOTEvaluator`          TrackEval (HOTA, CLEAR, Identity; py-motmetrics convention option)
-:class:`SOTEvaluator`          MMTracking 0.14 ``eval_sot_ope``, float32 (LaSOT toolkit option)
-:class:`VOTEvaluator`          MMTracking ``eval_sot_eao`` / A-R on vot-toolkit 0.5.3 overlaps
-:class:`VISEvaluator`          the official YouTube-VIS API (cocoapi fork)
-:class:`ReIDEvaluator`         MMTracking ``ReIDDataset.evaluate`` (mAP, CMC)
-=============================  ============================================================
+=====================  ===================  ===============================================
+subpackage             evaluator            numbers equal
+=====================  ===================  ===============================================
+:mod:`.vid`            ``VIDEvaluator``     pycocotools bbox AP with MMDetection 2's maxDets
+:mod:`.mot`            ``MOTEvaluator``     TrackEval 1.3 (HOTA, CLEAR, Identity)
+:mod:`.sot`            ``SOTEvaluator``     MMTracking 0.14 ``eval_sot_ope`` (LaSOT toolkit option)
+:mod:`.sot`            ``VOTEvaluator``     MMTracking ``eval_sot_eao`` / accuracy-robustness
+:mod:`.vis`            ``VISEvaluator``     the official YouTube-VIS API (cocoapi fork)
+:mod:`.reid`           ``ReIDEvaluator``    MMTracking ``ReIDDataset.evaluate`` (mAP, CMC)
+=====================  ===================  ===============================================
 
-Result files on disk are scored by the ``evaluate_*_files`` functions, behind
-``tools/evaluate_results.py``. A metric the data cannot define is NaN, ``null`` in JSON files,
-with its reason in the evaluator's ``undefined_reasons`` (:mod:`d2track.evaluation.undefined`).
+Each task subpackage holds its evaluator, metrics, result-file IO, the ``evaluate_*_files``
+function that scores result files on disk and its part of ``tools/evaluate_results.py``
+(``cli.py``). They share :class:`VideoEvaluator` (whole videos per rank, gathered to rank 0),
+:mod:`.results_io` and :mod:`.undefined` (a metric the data cannot define is NaN, ``null`` in
+JSON, with its reason). Each task's conventions, against its reference's, are tabled in
+``docs/evaluation.md``.
 """
 
-from .mot_evaluator import MOTEvaluator
-from .reid_evaluator import ReIDEvaluator
-from .result_files import (
-    evaluate_mot_files,
-    evaluate_sot_files,
-    evaluate_vid_files,
-    evaluate_vis_files,
-    evaluate_vot_files,
-)
-from .sot_evaluator import SOTEvaluator, VOTEvaluator
-from .vid_evaluator import VIDEvaluator
+from .mot import MOTEvaluator, evaluate_mot_files
+from .reid import ReIDEvaluator
+from .sot import SOTEvaluator, VOTEvaluator, evaluate_sot_files, evaluate_vot_files
+from .vid import VIDEvaluator, evaluate_vid_files
 from .video_evaluator import VideoEvaluator
-from .vis_evaluator import VISEvaluator
+from .vis import VISEvaluator, evaluate_vis_files
 
 __all__ = [
     "MOTEvaluator",

@@ -1,12 +1,10 @@
 """Undefined metrics: NaN in an evaluator's results, ``null`` in JSON, a reason in the log.
 
-A metric that the data cannot define (COCO AP of an area range without ground truth, a
-py-motmetrics rate with a zero denominator, ...) is NaN (or an infinity) in the results, as in
-Detectron2's evaluators. :func:`d2track.utils.file_io.dump_json` writes it as ``null`` (strict
-JSON has no NaN). An evaluator says why in its ``undefined_reasons`` attribute,
-``{task: {metric: reason}}``, which its ``evaluate()`` fills; :func:`undefined_notes` turns
-results and reasons into the lines printed below the results table, e.g.
-``bbox/bbox_mAP_s: undefined (no small ground-truth box, area < 32^2)``.
+An evaluator records why a metric is NaN in its ``undefined_reasons`` attribute
+(``{task: {metric: reason}}``); :func:`undefined_notes` turns results and reasons into the lines
+printed below the results table.
+
+Conventions: docs/evaluation.md#undefined-metrics
 """
 
 import math

@@ -1,18 +1,11 @@
 """The base of d2track's video evaluators: per-frame records gathered to rank 0, scored per video.
 
-A :class:`VideoEvaluator` is a Detectron2 ``DatasetEvaluator``. Subclasses say what to keep of
-each frame (:meth:`VideoEvaluator.process_frame`) and how to score whole videos
-(:meth:`VideoEvaluator.evaluate_videos`); the base does the rest:
+Subclasses say what to keep of each frame (:meth:`VideoEvaluator.process_frame`) and how to score
+whole videos (:meth:`VideoEvaluator.evaluate_videos`); the base checks the ground truth when it is
+built, gathers the records to rank 0 keyed by ``(video_id, frame_id)`` and scores the videos with
+at least one processed frame.
 
-* **Fail early**: the ground truth is loaded and checked (:meth:`check_ground_truth`) and the
-  evaluator's third-party dependencies are imported when it is built, not after inference.
-* **Distributed**: records are gathered to rank 0 with ``detectron2.utils.comm.gather``; the other
-  ranks return ``{}``. Records are keyed by ``(video_id, frame_id)``, so the result does not depend
-  on how videos were split over ranks, and a frame seen twice (e.g. padding) counts once.
-* **Partial runs**: only the videos with at least one processed frame are scored (as
-  ``COCOEvaluator`` scores only the images it saw), so a quick run on the first videos of a split
-  gives their numbers. Frames missing inside a scored video count as frames without predictions,
-  with a warning.
+Conventions: docs/evaluation.md#how-evaluators-run
 """
 
 import itertools

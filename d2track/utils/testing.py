@@ -230,3 +230,15 @@ def serve_video_url(frames, *, fps=5):
             server.shutdown()
             server.server_close()
             thread.join()
+
+
+def write_text_file(path, text):
+    """Write ``text`` to ``path`` (a ``pathlib.Path``), creating its folders; returns ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def csv_lines(rows):
+    """Rows of numbers as comma-separated lines (``%g``), as benchmark txt files hold them."""
+    return "".join(",".join(f"{v:g}" for v in row) + "\n" for row in rows)

@@ -10,7 +10,7 @@ from detectron2.structures import Boxes, BoxMode, Instances
 from d2track.engine import inference_on_dataset
 from d2track.engine.tracker_grid_search import ReplayDetections
 from d2track.evaluation import MOTEvaluator
-from d2track.evaluation.mot_data import read_mot_txt
+from d2track.evaluation.mot.data import read_mot_txt
 from d2track.tracking import InterpolateTracks
 
 BOXES = [[0, 0, 10, 20], [5, 0, 15, 20], [10, 0, 20, 20]]  # XYXY of gt 7 on frames 0, 1, 2

@@ -2,13 +2,13 @@ import logging
 
 from detectron2.evaluation import DatasetEvaluator, DatasetEvaluators
 
-from d2track.evaluation.mot_evaluator import mot_undefined_reasons
+from d2track.evaluation.mot.evaluator import mot_undefined_reasons
 from d2track.evaluation.undefined import (
     UNKNOWN_REASON,
     collect_undefined_reasons,
     undefined_notes,
 )
-from d2track.evaluation.vid_evaluator import vid_undefined_reasons
+from d2track.evaluation.vid.evaluator import vid_undefined_reasons
 
 NAN = float("nan")
 

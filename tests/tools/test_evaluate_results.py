@@ -12,12 +12,13 @@ import numpy as np
 import pytest
 import trackeval
 
-from d2track.evaluation.result_files import (
+from d2track.evaluation import (
     evaluate_sot_files,
     evaluate_vid_files,
     evaluate_vis_files,
     evaluate_vot_files,
 )
+from d2track.utils.testing import write_text_file as write
 
 REPO = Path(__file__).resolve().parents[2]
 spec = importlib.util.spec_from_file_location(
@@ -35,12 +36,6 @@ def run(capsys, argv):
     code = tool.main([str(a) for a in argv])
     out, err = capsys.readouterr()
     return code, out, err
-
-
-def write(path, text):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-    return path
 
 
 # --- MOT: the TUD sequences against TrackEval itself ----------------------------------------
@@ -218,7 +213,7 @@ def test_vot_malformed_results(tmp_path, capsys):
 
 
 def vis_files(root):
-    from d2track.evaluation.vis_format import mask_to_rle, write_ytvis_submission
+    from d2track.evaluation.vis.format import mask_to_rle, write_ytvis_submission
 
     mask = np.zeros((8, 8), bool)
     mask[:4, :4] = True

@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from d2track.evaluation.mot_errors import FN_COLOR, FP_COLOR, IDSW_COLOR
+from d2track.evaluation.mot.errors import FN_COLOR, FP_COLOR, IDSW_COLOR
 from d2track.utils.video_io import atomic_video_writer
 
 REPO = Path(__file__).resolve().parents[2]
@@ -281,7 +281,7 @@ def test_totals_match_trackeval_clear(tmp_path):
     """With the distractor rows, the tool's totals equal TrackEval's CLEAR FP, FN and IDSW."""
     import trackeval
 
-    from d2track.evaluation.mot_data import preprocess_sequence
+    from d2track.evaluation.mot.data import preprocess_sequence
 
     seq_dir, res = make_sequence(tmp_path, extra=True)
     inputs = tool.resolve_inputs(str(seq_dir), None)

@@ -9,7 +9,7 @@ Examples::
         --output output/errors/pngs --frames 1:100 --only-errors
 
 The counterpart of MMTracking 0.x ``tools/analysis/mot/mot_error_visualize.py``
-(open-mmlab/mmtracking): the events are py-motmetrics' (``d2track.evaluation.mot_errors``), drawn
+(open-mmlab/mmtracking): the events are py-motmetrics' (``d2track.evaluation.mot.errors``), drawn
 FP red, FN yellow, ID switch blue (BGR), and an mp4 defaults to 3 fps.
 
 Conventions:
@@ -19,7 +19,7 @@ Conventions:
       file; its frame count must equal ``seqLength`` of ``seqinfo.ini`` when there is one, and
       no gt or result frame may exceed it.
     * Before matching, the gt and results get TrackEval's MOTChallenge preprocessing
-      (``d2track.evaluation.mot_data.preprocess_sequence``, ``--benchmark`` MOT17 by default):
+      (``d2track.evaluation.mot.data.preprocess_sequence``, ``--benchmark`` MOT17 by default):
       zero-marked and non-pedestrian gt is dropped and results matched to a distractor are
       removed, so none of them are drawn as errors. ``--no-preproc`` is TrackEval's
       ``DO_PREPROC=False``: every class is kept, zero-marked gt is still dropped. Distractor
@@ -48,14 +48,14 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
-from d2track.evaluation.mot_data import (
+from d2track.evaluation.mot.data import (
     BENCHMARKS,
     MOTSequence,
     preprocess_sequence,
     read_mot_txt,
     read_seqinfo,
 )
-from d2track.evaluation.mot_errors import draw_mot_errors, find_mot_errors, render_mot_errors
+from d2track.evaluation.mot.errors import draw_mot_errors, find_mot_errors, render_mot_errors
 from d2track.utils.input_files import InputFileError
 from d2track.utils.video_io import IMAGE_EXTENSIONS, read_video_frames
 
