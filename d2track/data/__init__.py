@@ -20,7 +20,7 @@ from .datasets import (
 )
 from .distributed_samplers import MixedTrainingSampler, VideoInferenceSampler
 from .mappers import VideoTestMapper, VideoTrainMapper
-from .mappers.sot import SOTTrainMapper
+from .mappers.sot import SOTTestMapper, SOTTrainMapper
 from .sampling import RefSampler, sample_clip, sample_ref_frames, sample_sot_pair
 from .transforms import augment_clip, transform_clip_annotations
 from .video_dataset import SOTPairDataset, VideoFrameDataset
@@ -30,6 +30,7 @@ __all__ = [
     "RefSampler",
     "SHAPE_CLASSES",
     "SOTPairDataset",
+    "SOTTestMapper",
     "SOTTrainMapper",
     "VideoFrameDataset",
     "VideoIndex",

@@ -9,6 +9,7 @@ from .byte_tracker import ByteTracker
 from .interpolation import InterpolateTracks, interpolate_tracks
 from .matching import embedding_cost, forbid_class_mismatch, iou_cost, linear_assignment
 from .sort_tracker import DeepSORTTracker, SORTTracker
+from .sot import LostDetector, SiameseRPNTracker, SingleObjectTracker
 from .tracktor import TracktorTracker
 
 __all__ = [
@@ -16,7 +17,10 @@ __all__ = [
     "ByteTracker",
     "DeepSORTTracker",
     "InterpolateTracks",
+    "LostDetector",
     "SORTTracker",
+    "SiameseRPNTracker",
+    "SingleObjectTracker",
     "TracktorTracker",
     "check_detections",
     "embedding_cost",

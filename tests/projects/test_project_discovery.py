@@ -135,5 +135,6 @@ def test_installed_from_a_wheel_finds_projects_through_the_env_var(
         "dff": "DFF",
         "fgfa": "FGFA",
         "selsa": "SELSA",
+        "siamrpn": "SiamRPNpp",
         "troi": "TemporalRoIAlign",
     }

@@ -1,4 +1,4 @@
-"""SOT training mapper: SiamFC-style template/search crops with shift and scale jitter.
+"""SOT mappers: SiamFC-style training crops with shift and scale jitter, and whole test frames.
 
 Follows the SiamRPN++ recipe of MMTracking 0.x (``SeqCropLikeSiamFC`` then ``SeqShiftScaleAug``):
 each frame is first cropped around its target with context (``context_amount`` of the box
@@ -16,7 +16,7 @@ import torch
 from detectron2.data import detection_utils as utils
 from detectron2.structures import BoxMode
 
-__all__ = ["crop_like_siamfc", "shift_scale_crop", "SOTTrainMapper"]
+__all__ = ["crop_like_siamfc", "shift_scale_crop", "SOTTestMapper", "SOTTrainMapper", "sot_region"]
 
 
 def _affine_crop(image, window, size):
@@ -143,4 +143,48 @@ class SOTTrainMapper:
             out[role] = torch.as_tensor(np.ascontiguousarray(crop.transpose(2, 0, 1)))
             out[f"{role}_box"] = torch.as_tensor(box, dtype=torch.float32)
             out[f"{role}_file_name"] = frame["file_name"]
+        return out
+
+
+def sot_region(frame):
+    """The frame's ground-truth region of its (single) target.
+
+    Returns:
+        ndarray: (8,) float64 VOT quadrilateral corners when the annotation has ``quad``, else
+        (4,) ``(x, y, w, h)``; zeros where the frame has no annotation (the target is absent).
+    """
+    anns = frame.get("annotations") or []
+    if not anns:
+        return np.zeros(4)
+    if "quad" in anns[0]:
+        return np.asarray(anns[0]["quad"], dtype=np.float64)
+    return np.asarray(
+        BoxMode.convert(list(anns[0]["bbox"]), anns[0]["bbox_mode"], BoxMode.XYWH_ABS),
+        dtype=np.float64,
+    )
+
+
+class SOTTestMapper:
+    """Maps one frame dict of a single object tracking video (streamed in frame order).
+
+    Output: the frame's dict without ``annotations``, plus ``image``: uint8 Tensor (C, H, W) in
+    ``image_format``, and ``gt_region``: the (4,) ``(x, y, w, h)`` or (8,) quadrilateral
+    ground truth of :func:`sot_region` (zeros where the target is absent). A tracker starts from
+    frame 0's region (MMTracking's first-frame box; the VOT reset protocol also re-initialises
+    from later ones), so frame 0 without a target box is an error.
+    """
+
+    def __init__(self, *, image_format="BGR"):
+        self.image_format = image_format
+
+    def __call__(self, frame):
+        out = {k: v for k, v in frame.items() if k != "annotations"}
+        out["gt_region"] = sot_region(frame)
+        if frame["frame_id"] == 0 and not np.any(out["gt_region"]):
+            raise ValueError(
+                f"{frame['file_name']}: frame 0 of video {frame.get('video_id')} has no target "
+                "box; a single object tracker starts from the first frame's box"
+            )
+        image = utils.read_image(frame["file_name"], format=self.image_format)
+        out["image"] = torch.as_tensor(np.ascontiguousarray(image.transpose(2, 0, 1)))
         return out

@@ -3,7 +3,12 @@ import numpy as np
 import pytest
 from detectron2.structures import BoxMode
 
-from d2track.data.mappers.sot import SOTTrainMapper, crop_like_siamfc, shift_scale_crop
+from d2track.data.mappers.sot import (
+    SOTTestMapper,
+    SOTTrainMapper,
+    crop_like_siamfc,
+    shift_scale_crop,
+)
 
 
 def target_image():
@@ -82,3 +87,23 @@ def test_sot_mapper_outputs(tmp_path):
     assert out["is_positive"] is True
     with pytest.raises(ValueError, match="no annotation with instance_id=4"):
         mapper({**sample, "search_instance_id": 4})
+
+
+def _test_frame(tmp_path, frame_id, annotations):
+    path = tmp_path / f"{frame_id}.png"
+    cv2.imwrite(str(path), target_image())
+    return {"file_name": str(path), "frame_id": frame_id, "video_id": 3, "annotations": annotations}
+
+
+def test_sot_test_mapper_regions_and_first_frame_check(tmp_path):
+    box = {"bbox": [40, 40, 60, 80], "bbox_mode": BoxMode.XYXY_ABS}
+    quad = dict(box, quad=[40, 40, 60, 41, 59, 80, 39, 79])
+    mapper = SOTTestMapper(image_format="RGB")
+    out = mapper(_test_frame(tmp_path, 0, [box]))
+    assert out["gt_region"].tolist() == [40, 40, 20, 40]  # x, y, w, h
+    assert out["image"].shape == (3, 200, 200) and out["image"].dtype.is_floating_point is False
+    assert "annotations" not in out and out["video_id"] == 3
+    assert mapper(_test_frame(tmp_path, 1, [quad]))["gt_region"].tolist() == quad["quad"]
+    assert mapper(_test_frame(tmp_path, 2, []))["gt_region"].tolist() == [0, 0, 0, 0]
+    with pytest.raises(ValueError, match="frame 0 of video 3 has no target box"):
+        mapper(_test_frame(tmp_path, 0, []))

@@ -1,0 +1,50 @@
+"""Data loaders for the builtin synthetic single object tracking videos (256x256 frames).
+
+Training: template/search pairs of MMTracking's SiamRPN++ recipe (``PairSampling``: search frame
+within +-100 frames of the template, positive with probability 0.8; SiamFC crops of 511 px,
+then 127/255 px windows with shift 4/64 px and scale 0.05/0.18 jitter). Test: whole videos in
+frame order; the tracker starts from frame 0's box and
+:class:`~d2track.evaluation.SOTEvaluator` scores OPE success, precision and normalised precision
+(MMTracking's ``eval_sot_ope``). For the VOT reset protocol set
+``model.test_protocol.protocol = "vot"`` and ``dataloader.evaluator = L(VOTEvaluator)(...)``.
+"""
+
+from detectron2.config import LazyCall as L
+from detectron2.data import build_detection_train_loader
+from omegaconf import OmegaConf
+
+import d2track.data  # noqa: F401  (registers the synthetic splits)
+from d2track.data import SOTPairDataset, SOTTestMapper, SOTTrainMapper
+from d2track.data.build import build_video_test_loader, get_video_dataset_dicts
+from d2track.evaluation import SOTEvaluator
+
+dataloader = OmegaConf.create()
+
+dataloader.train = L(build_detection_train_loader)(
+    dataset=L(SOTPairDataset)(
+        dataset_dicts=L(get_video_dataset_dicts)(names="synthetic_sot_train"),
+        frame_range=100,
+        pos_prob=0.8,
+    ),
+    mapper=L(SOTTrainMapper)(
+        image_format="BGR",
+        context_amount=0.5,
+        exemplar_size=127,
+        crop_size=511,
+        template_size=127,
+        search_size=255,
+        shift=(4, 64),
+        scale=(0.05, 0.18),
+    ),
+    total_batch_size=8,
+    aspect_ratio_grouping=False,  # crops are square
+    num_workers=2,
+)
+
+dataloader.test = L(build_video_test_loader)(
+    dataset_dicts=L(get_video_dataset_dicts)(names="synthetic_sot_val"),
+    mapper=L(SOTTestMapper)(image_format="${...train.mapper.image_format}"),
+    num_workers=2,
+)
+
+dataloader.evaluator = L(SOTEvaluator)(dataset_name="${..test.dataset_dicts.names}")
