@@ -26,16 +26,7 @@ dataloader.train = L(build_detection_train_loader)(
         frame_range=100,
         pos_prob=0.8,
     ),
-    mapper=L(SOTTrainMapper)(
-        image_format="BGR",
-        context_amount=0.5,
-        exemplar_size=127,
-        crop_size=511,
-        template_size=127,
-        search_size=255,
-        shift=(4, 64),
-        scale=(0.05, 0.18),
-    ),
+    mapper=L(SOTTrainMapper)(image_format="BGR"),  # its defaults are MMTracking's crops
     total_batch_size=8,
     aspect_ratio_grouping=False,  # crops are square
     num_workers=2,

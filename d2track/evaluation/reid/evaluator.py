@@ -56,9 +56,9 @@ class ReIDEvaluator(DatasetEvaluator):
             if self.id_key not in input:
                 raise KeyError(f"ReIDEvaluator: input {i} has no {self.id_key!r} field")
             embed = output.detach().to("cpu", torch.float32).reshape(-1).numpy()
-            self._samples.append(
-                (input.get("image_id", len(self._samples)), input[self.id_key], embed)
-            )
+            # without an image_id, a sample is this rank's n-th: never merged with another rank's
+            key = input.get("image_id", ("rank", comm.get_rank(), len(self._samples)))
+            self._samples.append((key, input[self.id_key], embed))
 
     def evaluate(self):
         samples = self._samples
