@@ -5,19 +5,25 @@ STAMP := .venv/.d2track-setup
 SETUP_INPUTS := setup.py pyproject.toml scripts/setup.sh scripts/install_detectron2.py \
 	$(wildcard d2track/compat/*.py)
 LINT_PATHS := d2track configs projects tools datasets tests benchmarks scripts setup.py
-# make demo [TASK=vid|mot]: the video detection (default) or the multiple object tracking demo
+# make demo [TASK=vid|mot|sot]: the video detection (default), multiple or single object tracking demo
 TASK ?= vid
 DEMO_CONFIG := projects/SELSA/configs/selsa_faster_rcnn_tiny_400it_synthetic.py
 DEMO_OUT ?= output/demo
 MOT_DETECTOR_CONFIG := configs/mot/faster_rcnn_tiny_400it_synthetic_mot.py
 MOT_CONFIG := projects/ByteTrack/configs/bytetrack_faster_rcnn_tiny_synthetic_mot.py
 MOT_OUT ?= output/demo_mot
+SOT_CONFIG := projects/SiamRPNpp/configs/siamese_rpn_tiny_400it_synthetic.py
+SOT_OUT ?= output/demo_sot
 # frames of the first video of a synthetic split (generated with the split on first use)
 first_video = $$($(PY) -c "import os, d2track.data; from detectron2.data import DatasetCatalog; \
 	print(os.path.dirname(DatasetCatalog.get('$(1)')[0]['file_name']))" 2>/dev/null)
+# x,y,w,h of the target on the first frame of that video
+first_box = $$($(PY) -c "import d2track.data; from detectron2.data import DatasetCatalog; \
+	from detectron2.structures import BoxMode as M; a = DatasetCatalog.get('$(1)')[0]['annotations'][0]; \
+	print(','.join('%g' % v for v in M.convert(list(a['bbox']), a['bbox_mode'], M.XYWH_ABS)))" 2>/dev/null)
 PYTEST_ARGS ?=
 
-.PHONY: setup test demo demo-vid demo-mot lint format env clean
+.PHONY: setup test demo demo-vid demo-mot demo-sot lint format env clean
 
 setup: $(STAMP)
 
@@ -52,6 +58,16 @@ demo-mot: setup
 		print('ByteTrack on synthetic_mot_val: HOTA %.2f MOTA %.2f IDF1 %.2f' % \
 		(r['HOTA'], r['MOTA'], r['IDF1']))"
 	@echo "demo done: tracks drawn in $(MOT_OUT)/synthetic_mot_val_video0.mp4"
+
+# train the tiny SiamRPN++ (seed 0), score synthetic_sot_val (OPE, VOT, lost-target rates) against
+# two baselines, draw one video
+demo-sot: setup
+	$(PY) tools/analysis/sot_synthetic_table.py --output $(SOT_OUT) --seeds 0
+	$(PY) tools/demo/demo_sot.py --config-file $(SOT_CONFIG) --weights $(SOT_OUT)/seed0/model_final.pth \
+		--input "$(call first_video,synthetic_sot_val)" --init-box $(call first_box,synthetic_sot_val) \
+		--output $(SOT_OUT)/synthetic_sot_val_video0.mp4 --fps 5
+	@echo "demo done: table in $(SOT_OUT)/table.json, the tracked target drawn in" \
+		"$(SOT_OUT)/synthetic_sot_val_video0.mp4"
 
 lint: setup
 	$(PY) -m black --check --quiet $(LINT_PATHS)

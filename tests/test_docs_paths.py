@@ -38,6 +38,14 @@ EXTERNAL = {
         "tools/analysis/mot_error_visualize.py",
         "tools/analysis/mot/mot_error_visualize.py",
     ): "MMTracking 0.x's",
+    (
+        "projects/SiamRPNpp/README.md",
+        "configs/sot/siamese_rpn/siamese_rpn_r50_20e_lasot.py",
+    ): "MMTracking 0.14's",
+    (
+        "tools/analysis/sot_param_search.py",
+        "tools/analysis/sot/sot_siamrpn_param_search.py",
+    ): "MMTracking 0.x's",
 }
 
 PATH_RE = re.compile(

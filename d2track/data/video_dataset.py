@@ -102,7 +102,7 @@ class SOTPairDataset(Dataset):
     SOTTrainMapper`. A positive pair takes both frames from track ``i`` (frames where the
     target is annotated); a negative pair takes the search frame from a random other track, as
     MMTracking's ``PairSampling``. Image datasets give one-frame tracks (positives pair an image
-    with itself, the jitter makes them differ).
+    with itself, the jitter makes them differ); crowd annotations (``iscrowd``) are no targets.
     """
 
     def __init__(self, dataset_dicts, *, frame_range=100, pos_prob=0.8, max_tries=10):
@@ -114,11 +114,17 @@ class SOTPairDataset(Dataset):
             max_tries (int): draws of another track when a pair cannot be formed.
         """
         index = build_video_index(dataset_dicts)
-        self._tracks = [
-            (v, instance_id, [f for f, _ in frames])
-            for v, tracks in enumerate(index.tracks)
-            for instance_id, frames in sorted(tracks.items())
-        ]
+        self._tracks = []
+        for v, tracks in enumerate(index.tracks):
+            for instance_id, frames in sorted(tracks.items()):
+                # COCO crowd regions are not targets (MMTracking's SOTCocoDataset drops them)
+                usable = [
+                    f
+                    for f, k in frames
+                    if not dataset_dicts[index.videos[v][f]]["annotations"][k].get("iscrowd", 0)
+                ]
+                if usable:
+                    self._tracks.append((v, instance_id, usable))
         self._videos = index.videos
         self._frames = DatasetFromList(dataset_dicts, copy=True, serialize=True)
         self._kwargs = dict(frame_range=frame_range, pos_prob=pos_prob)

@@ -16,7 +16,14 @@ from d2track.utils.file_io import dump_json
 
 from .video_inference import inference_on_dataset
 
-__all__ = ["resolve_device", "build_trainer", "clip_gradients", "do_test", "EVAL_RESULTS_FILE"]
+__all__ = [
+    "resolve_device",
+    "build_trainer",
+    "build_extra_hooks",
+    "clip_gradients",
+    "do_test",
+    "EVAL_RESULTS_FILE",
+]
 
 logger = logging.getLogger(__name__)
 EVAL_RESULTS_FILE = "eval_results.json"
@@ -54,7 +61,9 @@ def build_trainer(cfg, model, data_loader, optimizer):
 
     Detectron2's AMPTrainer asserts CUDA, so on the CPU AMP is turned off with a warning.
     ``cfg.train.grad_clip`` (``{"max_norm": 35, "norm_type": 2}``, optional) clips gradients
-    before each step (:func:`clip_gradients`).
+    before each step (:func:`clip_gradients`). The hooks of ``cfg.train.extra_hooks``
+    (optional, :func:`build_extra_hooks`) are registered on the trainer, before the ones the
+    training tool adds.
     """
     grad_clip = cfg.train.get("grad_clip", None)
     if grad_clip:
@@ -63,8 +72,25 @@ def build_trainer(cfg, model, data_loader, optimizer):
     if cfg.train.amp.enabled and not on_cuda:
         logger.warning("train.amp.enabled=True needs CUDA: training in float32 on the CPU")
     if cfg.train.amp.enabled and on_cuda:
-        return AMPTrainer(model, data_loader, optimizer)
-    return SimpleTrainer(model, data_loader, optimizer)
+        trainer = AMPTrainer(model, data_loader, optimizer)
+    else:
+        trainer = SimpleTrainer(model, data_loader, optimizer)
+    trainer.register_hooks(build_extra_hooks(cfg))
+    return trainer
+
+
+def build_extra_hooks(cfg):
+    """Instantiate ``cfg.train.extra_hooks``: a config's own training hooks.
+
+    ``extra_hooks`` is a dict of name -> hook config (e.g. ``L(MyHook)(...)``), so that an
+    override can change one (``train.extra_hooks.my_hook.start_iter=100``) or switch it off
+    (``train.extra_hooks.my_hook=null``); missing or empty: no hook.
+
+    Returns:
+        list[detectron2.engine.HookBase]: in the dict's order.
+    """
+    hooks = cfg.train.get("extra_hooks", None) or {}
+    return [instantiate(h) for h in hooks.values() if h is not None]
 
 
 def _with_output_dir(evaluator_cfg, output_dir):

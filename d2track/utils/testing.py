@@ -242,3 +242,17 @@ def write_text_file(path, text):
 def csv_lines(rows):
     """Rows of numbers as comma-separated lines (``%g``), as benchmark txt files hold them."""
     return "".join(",".join(f"{v:g}" for v in row) + "\n" for row in rows)
+
+
+def run_tool_main(path, *args):
+    """Run the ``main()`` of the script at ``path`` in this process, with ``args`` as its
+    command line (``sys.argv`` restored afterwards); returns what ``main`` returns."""
+    import runpy
+    import sys
+
+    argv = sys.argv
+    sys.argv = [str(path), *map(str, args)]
+    try:
+        return runpy.run_path(str(path), run_name="tool")["main"]()
+    finally:
+        sys.argv = argv

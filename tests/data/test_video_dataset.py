@@ -68,3 +68,18 @@ def test_sot_pairs_follow_tracks(tmp_path):
     assert all(not s["is_positive"] for s in samples)
     assert {s["search_instance_id"] for s in samples} == {100, 101, 200, 201}
     assert all(_has_instance(s["search"], s["search_instance_id"]) for s in samples)
+
+
+def test_sot_pairs_skip_crowd_regions(tmp_path):
+    from d2track.data.video_dataset import SOTPairDataset
+
+    dicts = make_video_dicts(tmp_path)
+    for frame in dicts:  # instance 200 is a crowd region everywhere, 101 on its first frame
+        for ann in frame["annotations"]:
+            crowd = ann["instance_id"] == 200 or (
+                ann["instance_id"] == 101 and frame["frame_id"] == 0
+            )
+            ann["iscrowd"] = int(crowd)
+    dataset = SOTPairDataset(dicts, frame_range=1, pos_prob=1.0)
+    assert [(v, i) for v, i, _ in dataset._tracks] == [(0, 100), (1, 101), (1, 201)]
+    assert 0 not in dataset._tracks[1][2]  # 101's crowd frame is never a template

@@ -17,18 +17,19 @@ import d2track  # noqa: F401  (first: installs the Detectron2 compat layer)
 
 # isort: split
 import argparse
-import copy
 import logging
 import os
 
-from detectron2.config import instantiate
 from detectron2.utils.logger import setup_logger
-from omegaconf import OmegaConf
 
-from d2track.checkpoint import add_allow_partial_argument, load_eval_weights
+from d2track.checkpoint import add_allow_partial_argument
 from d2track.config import load_config
-from d2track.engine import resolve_device
-from d2track.engine.tracker_grid_search import search, tracker_grid
+from d2track.engine.tracker_grid_search import (
+    build_search_model,
+    results_table,
+    search,
+    tracker_grid,
+)
 from d2track.utils.file_io import dump_json
 
 logger = logging.getLogger("d2track")
@@ -48,29 +49,6 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def build_model(cfg, args):
-    """The tracking model with the grid's first combination (lists are not tracker arguments)."""
-    model_cfg = copy.deepcopy(cfg.model)
-    for name, value in tracker_grid(cfg.model.tracker)[0].items():
-        OmegaConf.update(model_cfg.tracker, name, value, merge=False)
-    device = args.device or cfg.get("train", {}).get("device", "cuda")
-    model = instantiate(model_cfg).to(resolve_device(device)).eval()
-    load_eval_weights(model, args.weights, allow_partial=args.allow_partial, source="--weights")
-    return model
-
-
-def markdown_table(rows, metrics):
-    """The combinations as a markdown table, best first by ``metrics[0]``."""
-    names = list(rows[0]["params"]) if rows else []
-    lines = ["| " + " | ".join(names + list(metrics)) + " |"]
-    lines.append("|" + "---|" * (len(names) + len(metrics)))
-    for row in sorted(rows, key=lambda r: -r["results"][metrics[0]]):
-        cells = [str(row["params"][n]) for n in names]
-        cells += [f"{row['results'][m]:.2f}" for m in metrics]
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
-
-
 def main(argv=None):
     args = parse_args(argv)
     setup_logger(name="d2track")
@@ -79,8 +57,11 @@ def main(argv=None):
     cfg.train.output_dir = args.output
     grid = tracker_grid(cfg.model.tracker)
     logger.info(f"{len(grid)} tracker combination(s) over {sorted(grid[0])}")
-    rows = search(cfg, build_model(cfg, args), metrics=args.metrics)
-    table = markdown_table(rows, args.metrics)
+    model = build_search_model(
+        cfg, args.weights, device=args.device, allow_partial=args.allow_partial
+    )
+    rows = search(cfg, model, metrics=args.metrics)
+    table = results_table(rows, args.metrics)
     print(table)
     dump_json(
         {"metrics": args.metrics, "rows": rows}, os.path.join(args.output, "param_search.json")

@@ -85,8 +85,7 @@ def test_template_match_leaves_the_image_through_the_padding():
     image[60 : 60 + SIDE, : SIDE - 10] = PATTERNS[0][:, 10:]  # 10 px of it beyond the left edge
     out = tracker.track(None, image)
     assert out.pred_boxes.tensor.tolist() == [_box(-10, 60)]
-    assert 0.0 < out.scores.item() < 1.0  # the mean-colour padding matches only in part
-    print(out.scores)
+    assert 0.3 < out.scores.item() < 0.9  # the mean-colour padding matches only in part
 
 
 def test_batch_of_targets_equals_one_at_a_time():
