@@ -8,11 +8,9 @@ import cv2
 import numpy as np
 import pytest
 import torch
-from detectron2.config import instantiate
 from detectron2.structures import Boxes, Instances
 
 from d2track.checkpoint import CheckpointMismatchError
-from d2track.config import load_config
 from d2track.utils.testing import run_tool_main
 
 REPO = Path(__file__).resolve().parents[2]
@@ -45,13 +43,8 @@ def frames_folder(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def weights(tmp_path_factory):
-    """A checkpoint of the tiny network with seeded random weights."""
-    torch.manual_seed(0)
-    model = instantiate(load_config(CONFIG, []).model)
-    path = tmp_path_factory.mktemp("ckpt") / "tiny.pth"
-    torch.save({"model": model.state_dict()}, path)
-    return path
+def weights(tiny_sot_weights):
+    return tiny_sot_weights
 
 
 def common(weights, frames_folder):

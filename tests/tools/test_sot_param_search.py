@@ -5,11 +5,8 @@ import runpy
 from pathlib import Path
 
 import pytest
-import torch
-from detectron2.config import instantiate
 from detectron2.data import DatasetCatalog, MetadataCatalog
 
-from d2track.config import load_config
 from d2track.utils.testing import run_tool_main
 
 REPO = Path(__file__).resolve().parents[2]
@@ -42,12 +39,8 @@ def subset():
 
 
 @pytest.fixture(scope="module")
-def weights(tmp_path_factory):
-    torch.manual_seed(0)
-    model = instantiate(load_config(CONFIG, []).model)
-    path = tmp_path_factory.mktemp("ckpt") / "tiny.pth"
-    torch.save({"model": model.state_dict()}, path)
-    return path
+def weights(tiny_sot_weights):
+    return tiny_sot_weights
 
 
 def search(weights, output, *args):
