@@ -49,6 +49,7 @@ from detectron2.config import LazyConfig, instantiate
 from tabulate import tabulate
 
 from d2track.checkpoint import load_weights
+from d2track.utils.collect_env import cpu_name
 from d2track.utils.file_io import dump_json
 
 REPO = Path(__file__).resolve().parents[1]
@@ -57,16 +58,6 @@ CONFIGS = {
     "tiny": "projects/SiamRPNpp/configs/siamese_rpn_tiny_400it_synthetic.py",
     "r50": "projects/SiamRPNpp/configs/common/siamrpn.py",
 }
-
-
-def cpu_name():
-    try:
-        with open("/proc/cpuinfo") as f:
-            return next(
-                line.split(":", 1)[1].strip() for line in f if line.startswith("model name")
-            )
-    except (OSError, StopIteration):
-        return platform.processor() or "cpu"
 
 
 def make_video(num_targets, num_frames, size, seed=0):

@@ -56,16 +56,6 @@ CONFIGS = {
 FRAME_SIZE = {"tiny": (256, 256), "r50": (600, 1000)}
 
 
-def cpu_name():
-    try:
-        with open("/proc/cpuinfo") as f:
-            return next(
-                line.split(":", 1)[1].strip() for line in f if line.startswith("model name")
-            )
-    except (OSError, StopIteration):
-        return platform.processor() or "cpu"
-
-
 def build_predictor(path, device, reference_cfg):
     cfg = LazyConfig.load(str(REPO / path))
     if "dataloader" not in cfg:  # the bare detector: test it like the single-frame baseline

@@ -18,6 +18,7 @@ from .mmtrack import (
     method_rules,
     permute_anchor_rows,
     register_method_rules,
+    resnet_rules,
 )
 
 __all__ = [
@@ -36,5 +37,6 @@ __all__ = [
     "method_rules",
     "permute_anchor_rows",
     "register_method_rules",
+    "resnet_rules",
     "resume_or_load",
 ]

@@ -39,6 +39,7 @@ __all__ = [
     "method_rules",
     "permute_anchor_rows",
     "register_method_rules",
+    "resnet_rules",
 ]
 
 _BN = r"(weight|bias|running_mean|running_var)"
@@ -96,18 +97,26 @@ def permute_anchor_rows(tensor, *, num_scales, num_ratios):
     return grouped.transpose(0, 1).reshape(tensor.shape).contiguous()
 
 
-def _resnet_rules(prefix, target):
+def resnet_rules(prefix, target, *, bn=_BN):
+    """Rules for an MMCV-named ResNet (``conv1``, ``bn1``, ``layerK.i.convJ`` / ``bnJ`` /
+    ``downsample``) under the regex ``prefix`` onto Detectron2's names under ``target``.
+
+    Args:
+        prefix (str): regex of the source prefix (dots escaped), e.g. for ``detector.backbone.``.
+        target (str): the destination prefix, e.g. ``"backbone.bottom_up."``.
+        bn (str): regex group of the BatchNorm tensor names that are renamed.
+    """
     rules = [
         Rule(rf"{prefix}conv1\.weight", f"{target}stem.conv1.weight"),
-        Rule(rf"{prefix}bn1\.{_BN}", rf"{target}stem.conv1.norm.\1"),
+        Rule(rf"{prefix}bn1\.{bn}", rf"{target}stem.conv1.norm.\1"),
     ]
     for k in range(1, 5):
         layer, res = rf"{prefix}layer{k}\.(\d+)\.", rf"{target}res{k + 1}.\1."
         rules += [
             Rule(rf"{layer}conv(\d)\.weight", rf"{res}conv\2.weight"),
-            Rule(rf"{layer}bn(\d)\.{_BN}", rf"{res}conv\2.norm.\3"),
+            Rule(rf"{layer}bn(\d)\.{bn}", rf"{res}conv\2.norm.\3"),
             Rule(rf"{layer}downsample\.0\.weight", rf"{res}shortcut.weight"),
-            Rule(rf"{layer}downsample\.1\.{_BN}", rf"{res}shortcut.norm.\2"),
+            Rule(rf"{layer}downsample\.1\.{bn}", rf"{res}shortcut.norm.\2"),
         ]
     return rules
 
@@ -121,7 +130,7 @@ def imagenet_resnet_rules():
     return (
         Rule(r".*\.num_batches_tracked", None),
         Rule(r"fc\.(weight|bias)", None),
-        *_resnet_rules("", "backbone.bottom_up."),
+        *resnet_rules("", "backbone.bottom_up."),
     )
 
 
@@ -144,7 +153,7 @@ def detector_rules(*, num_anchor_scales=4, num_anchor_ratios=3):
     rpn, bbox = r"detector\.rpn_head\.", r"detector\.roi_head\.bbox_head\."
     return (
         Rule(r".*\.num_batches_tracked", None),
-        *_resnet_rules(r"detector\.backbone\.", "backbone.bottom_up."),
+        *resnet_rules(r"detector\.backbone\.", "backbone.bottom_up."),
         Rule(r"detector\.neck\.convs\.0\.conv\.(weight|bias)", r"backbone.conv.\1"),
         Rule(rf"{rpn}rpn_conv\.(weight|bias)", r"proposal_generator.rpn_head.conv.\1"),
         Rule(

@@ -10,9 +10,10 @@ import importlib
 import importlib.metadata as md
 import importlib.util
 import os
+import platform
 import sys
 
-__all__ = ["collect_env_info", "detectron2_ops_info"]
+__all__ = ["collect_env_info", "cpu_name", "detectron2_ops_info"]
 
 _PACKAGES = (
     "numpy",
@@ -30,6 +31,17 @@ _PACKAGES = (
     "setuptools",
     "pip",
 )
+
+
+def cpu_name():
+    """The CPU model (``/proc/cpuinfo``'s "model name", else ``platform.processor()``)."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            return next(
+                line.split(":", 1)[1].strip() for line in f if line.startswith("model name")
+            )
+    except (OSError, StopIteration):
+        return platform.processor() or "cpu"
 
 
 def _version(dist):
