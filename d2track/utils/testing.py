@@ -256,3 +256,13 @@ def run_tool_main(path, *args):
         return runpy.run_path(str(path), run_name="tool")["main"]()
     finally:
         sys.argv = argv
+
+
+def count_video_frames(path):
+    """The number of frames OpenCV reads from the video file at ``path``."""
+    capture = cv2.VideoCapture(str(path))
+    count = 0
+    while capture.read()[0]:
+        count += 1
+    capture.release()
+    return count

@@ -11,7 +11,7 @@ import torch
 from detectron2.structures import Boxes, Instances
 
 from d2track.checkpoint import CheckpointMismatchError
-from d2track.utils.testing import run_tool_main
+from d2track.utils.testing import count_video_frames, run_tool_main
 
 REPO = Path(__file__).resolve().parents[2]
 TOOL = "tools/demo/demo_sot.py"
@@ -49,15 +49,6 @@ def weights(tiny_sot_weights):
 
 def common(weights, frames_folder):
     return ["--config-file", CONFIG, "--weights", weights, "--input", frames_folder]
-
-
-def count_video_frames(path):
-    capture = cv2.VideoCapture(str(path))
-    count = 0
-    while capture.read()[0]:
-        count += 1
-    capture.release()
-    return count
 
 
 def test_two_targets_to_mp4_and_results(weights, frames_folder, tmp_path):

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from d2track.evaluation.mot.errors import FN_COLOR, FP_COLOR, IDSW_COLOR
+from d2track.utils.testing import count_video_frames
 from d2track.utils.video_io import atomic_video_writer
 
 REPO = Path(__file__).resolve().parents[2]
@@ -129,23 +130,14 @@ def test_only_errors_and_frame_range(tmp_path, capsys):
     assert not (tmp_path / "c").exists()
 
 
-def read_frame_count(path):
-    capture = cv2.VideoCapture(str(path))
-    count = 0
-    while capture.read()[0]:
-        count += 1
-    capture.release()
-    return count
-
-
 def test_mp4_output_and_mp4_input(tmp_path, capsys):
     seq, res = make_sequence(tmp_path)
     out = tmp_path / "v" / "errors.mp4"
     run_tool(capsys, "--gt", seq, "--results", res, "--output", out, "--fps", "5")
-    assert read_frame_count(out) == 5
+    assert count_video_frames(out) == 5
     assert [p.name for p in out.parent.iterdir()] == ["errors.mp4"]
     run_tool(capsys, "--gt", seq, "--results", res, "--output", out, "--only-errors")
-    assert read_frame_count(out) == 3
+    assert count_video_frames(out) == 3
     # The frames given as a video (gt as a file: the length comes from the video).
     video = tmp_path / "frames.mp4"
     with atomic_video_writer(str(video), fps=5, frame_size=(W, H)) as writer:
@@ -274,7 +266,7 @@ def test_real_mot17_clip(tmp_path, capsys):
         *("--gt", gt_path, "--results", res_path, "--images", clip),
         *("--output", tmp_path / "e.mp4", "--frames", "3:4"),
     )
-    assert read_frame_count(tmp_path / "e.mp4") == 2
+    assert count_video_frames(tmp_path / "e.mp4") == 2
 
 
 def test_totals_match_trackeval_clear(tmp_path):
@@ -305,7 +297,7 @@ def test_one_frame_sequence_with_empty_gt(tmp_path, capsys):
     seq, res = custom_sequence(tmp_path / "one", 1, [], ["1,4,10,10,20,20,1"])
     out = run_tool(capsys, "--gt", seq, "--results", res, "--output", tmp_path / "o.mp4")
     assert "one (frames 1-1 of 1): FP 1, FN 0, IDSw 0" in out
-    assert read_frame_count(tmp_path / "o.mp4") == 1
+    assert count_video_frames(tmp_path / "o.mp4") == 1
     (tmp_path / "one" / "res.txt").write_text("")
     out = run_tool(
         capsys, "--gt", seq, "--results", res, "--output", tmp_path / "p", "--only-errors"
