@@ -12,7 +12,7 @@ DEMO_OUT ?= output/demo
 MOT_DETECTOR_CONFIG := configs/mot/faster_rcnn_tiny_400it_synthetic_mot.py
 MOT_CONFIG := projects/ByteTrack/configs/bytetrack_faster_rcnn_tiny_synthetic_mot.py
 MOT_OUT ?= output/demo_mot
-SOT_CONFIG := projects/SiamRPNpp/configs/siamese_rpn_tiny_400it_synthetic.py
+SOT_CONFIG := projects/SiamRPNpp/configs/siamese_rpn_tiny_800it_synthetic.py
 SOT_OUT ?= output/demo_sot
 # frames of the first video of a synthetic split (generated with the split on first use)
 first_video = $$($(PY) -c "import os, d2track.data; from detectron2.data import DatasetCatalog; \

@@ -55,7 +55,7 @@ from d2track.utils.file_io import dump_json
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "benchmarks" / "results"
 CONFIGS = {
-    "tiny": "projects/SiamRPNpp/configs/siamese_rpn_tiny_400it_synthetic.py",
+    "tiny": "projects/SiamRPNpp/configs/siamese_rpn_tiny_800it_synthetic.py",
     "r50": "projects/SiamRPNpp/configs/common/siamrpn.py",
 }
 

@@ -5,6 +5,7 @@ Examples::
 
     tools/convert_mmtrack_checkpoint.py selsa_r50_dc5.pth selsa_d2.pth --method selsa
     tools/convert_mmtrack_checkpoint.py faster_rcnn_r50_dc5.pth detector_d2.pth
+    tools/convert_mmtrack_checkpoint.py sot_resnet50.model init.pth --method siamrpn --imagenet
 
 The output ``{"model": ..., "__author__": "mmtracking", "matching_heuristics": False}`` loads
 with ``DetectionCheckpointer(model).load(OUTPUT)``. Detector keys are renamed by
@@ -50,7 +51,8 @@ def parse_args(argv):
         "--imagenet",
         action="store_true",
         help="INPUT is an ImageNet ResNet state dict (torchvision resnet50.pth): write the "
-        "backbone initialisation of the VID configs (train.init_checkpoint)",
+        "backbone initialisation of the VID configs (train.init_checkpoint); with --method, "
+        "that method's rules map it (--method siamrpn: pysot's sot_resnet50.model)",
     )
     parser.add_argument("--strict", action="store_true", help="exit 1 if any key is unmapped")
     parser.add_argument(
@@ -122,7 +124,8 @@ def main(argv=None):
         torch.save(checkpoint, f)
     print(
         f"wrote {args.output}: {len(result.state_dict)} tensors converted, "
-        f"{len(result.dropped)} dropped (num_batches_tracked), {len(result.unmapped)} unmapped"
+        f"{len(result.dropped)} dropped (BatchNorm counters, classifier), "
+        f"{len(result.unmapped)} unmapped"
     )
     if result.unmapped:
         rows = [(key, tuple(state[key].shape)) for key in result.unmapped]

@@ -16,7 +16,10 @@ position are in the checkpoint). Processes of a single-machine run meet through 
 store unless ``--dist-url`` is given, so concurrent runs never collide on a port.
 
 The config needs ``model``, ``dataloader.{train,test,evaluator}``, ``optimizer``,
-``lr_multiplier`` and ``train`` (as Detectron2's ``configs/common/train.py``).
+``lr_multiplier`` and ``train`` (as Detectron2's ``configs/common/train.py``). Optional ``train``
+keys: ``grad_clip``, ``extra_hooks`` (:func:`d2track.engine.build_trainer`), ``eval_start`` (no
+evaluation before that iteration but the last) and ``best_checkpoint`` (``dict(metric=
+"sot/success", mode="max")``: keep ``model_best.pth``; :mod:`d2track.engine.eval_hooks`).
 """
 
 import d2track  # noqa: F401  (first: installs the Detectron2 compat layer)
@@ -44,6 +47,7 @@ from d2track.checkpoint import (
 )
 from d2track.config import apply_overrides, load_config
 from d2track.engine import build_trainer, do_test, launch, resolve_device
+from d2track.engine.eval_hooks import build_eval_hook
 from d2track.engine.resume import (
     ResumeStateHook,
     drop_metrics_from,
@@ -82,7 +86,7 @@ def build_hooks(cfg, model, checkpointer):
         # Before the checkpointer: gathers the RNG states and data position it saves.
         ResumeStateHook(period=cfg.train.checkpointer.period, max_iter=cfg.train.max_iter),
         hooks.PeriodicCheckpointer(checkpointer, **cfg.train.checkpointer) if main else None,
-        hooks.EvalHook(cfg.train.eval_period, lambda: _test_keeping_rng(cfg, model)),
+        build_eval_hook(cfg, lambda: _test_keeping_rng(cfg, model), checkpointer),
         (
             hooks.PeriodicWriter(
                 default_writers(cfg.train.output_dir, cfg.train.max_iter),

@@ -84,7 +84,7 @@ def test_converter_method_choice_applies_the_project_rules(new_root, tmp_path, c
     code = tool.main([str(tmp_path / "in.pth"), str(tmp_path / "out.pth"), "--method", "newmethod"])
     assert code == 0
     assert (
-        "1 tensors converted, 0 dropped (num_batches_tracked), 0 unmapped"
+        "1 tensors converted, 0 dropped (BatchNorm counters, classifier), 0 unmapped"
         in capsys.readouterr().out
     )
     saved = torch.load(tmp_path / "out.pth", weights_only=True)["model"]

@@ -129,3 +129,37 @@ def test_tool_converts_and_the_model_loads_it(tmp_path, capsys):
         model.backbone.res5[0].shortcut.weight, state["backbone.layer4.0.downsample.0.weight"]
     )
     torch.testing.assert_close(model.head.reg_weight, state["head.reg_weight"])
+
+
+def test_pysot_imagenet_backbone_maps_onto_the_backbone(tmp_path, capsys):
+    """pysot's ``sot_resnet50.model``: the ResNet's own keys (here under DataParallel's
+    ``module.``), an ImageNet classifier, no ``num_batches_tracked``."""
+    layout = {
+        "module." + k[len("backbone.") :]: s
+        for k, s in mmtrack_layout((1, 1, 1, 1), 16, 8, 32).items()
+        if k.startswith("backbone.") and not k.endswith("num_batches_tracked")
+    }
+    state = fake_state({**layout, "module.fc.weight": (1000, 256), "module.fc.bias": (1000,)})
+    spec = importlib.util.spec_from_file_location(
+        "convert_mmtrack_checkpoint", REPO / "tools/convert_mmtrack_checkpoint.py"
+    )
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    torch.save(state, tmp_path / "sot_resnet50.model")  # a plain state dict
+    out = tmp_path / "init.pth"
+    args = [str(tmp_path / "sot_resnet50.model"), str(out), "--method", "siamrpn", "--imagenet"]
+    assert tool.main([*args, "--strict"]) == 0
+    assert "2 dropped (BatchNorm counters, classifier)" in capsys.readouterr().out  # fc
+    converted = torch.load(out, weights_only=True)["model"]
+    backbone = {
+        k
+        for k in build((1, 1, 1, 1), 16, 8, 32).state_dict()
+        if k.startswith("backbone.") and not k.endswith("num_batches_tracked")
+    }
+    assert set(converted) == backbone
+    torch.testing.assert_close(
+        converted["backbone.res4.0.shortcut.weight"], state["module.layer3.0.downsample.0.weight"]
+    )
+    torch.testing.assert_close(
+        converted["backbone.stem.conv1.norm.running_var"], state["module.bn1.running_var"]
+    )

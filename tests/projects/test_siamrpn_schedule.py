@@ -179,6 +179,9 @@ def test_configs_state_mmtracking_recipe(name, epoch_iters):
     assert cfg.train.max_iter == 20 * epoch_iters
     assert cfg.train.checkpointer.period == epoch_iters
     assert cfg.train.extra_hooks.unfreeze_backbone.start_iter == 10 * epoch_iters
+    # evaluation after every epoch from the 10th on, keeping the best success
+    assert (cfg.train.eval_period, cfg.train.eval_start) == (epoch_iters, 10 * epoch_iters)
+    assert cfg.train.best_checkpoint == {"metric": "sot/success", "mode": "max"}
     assert cfg.train.grad_clip.max_norm == 10 and cfg.train.ddp.find_unused_parameters
     assert cfg.dataloader.train.ratios == [0.25, 0.2, 0.55]
     assert cfg.dataloader.train.total_batch_size == 8 * (28 if name == "lasot" else 16)

@@ -10,7 +10,7 @@ from d2track.config import load_config
 
 TINY_SOT_CONFIG = str(
     Path(__file__).resolve().parents[2]
-    / "projects/SiamRPNpp/configs/siamese_rpn_tiny_400it_synthetic.py"
+    / "projects/SiamRPNpp/configs/siamese_rpn_tiny_800it_synthetic.py"
 )
 
 

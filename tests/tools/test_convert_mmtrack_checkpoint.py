@@ -63,7 +63,8 @@ def test_end_to_end(tmp_path, capsys):
     code, out, err = run(capsys, [tmp_path / "in.pth", out_path])
     assert code == 0 and err == ""
     assert (
-        f"wrote {out_path}: 4 tensors converted, 1 dropped (num_batches_tracked), 2 unmapped" in out
+        f"wrote {out_path}: 4 tensors converted, 1 dropped (BatchNorm counters, classifier), "
+        "2 unmapped" in out
     )
     assert "motion.flownet.conv1.weight  (64, 6, 7, 7)" in out
     assert "aggregator.0.weight          (2, 2)" in out
@@ -110,7 +111,7 @@ def test_method_rules_are_used(tmp_path, capsys, fake_project):
     argv = [tmp_path / "in.pth", tmp_path / "out.pth", "--method", "fake_method", "--strict"]
     code, out, err = run(capsys, argv)
     assert code == 0 and err == ""
-    assert "6 tensors converted, 1 dropped (num_batches_tracked), 0 unmapped" in out
+    assert "6 tensors converted, 1 dropped (BatchNorm counters, classifier), 0 unmapped" in out
     assert "motion.flownet.conv1.weight" in torch.load(tmp_path / "out.pth")["model"]
 
 

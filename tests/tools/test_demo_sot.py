@@ -15,7 +15,7 @@ from d2track.utils.testing import count_video_frames, run_tool_main
 
 REPO = Path(__file__).resolve().parents[2]
 TOOL = "tools/demo/demo_sot.py"
-CONFIG = str(REPO / "projects/SiamRPNpp/configs/siamese_rpn_tiny_400it_synthetic.py")
+CONFIG = str(REPO / "projects/SiamRPNpp/configs/siamese_rpn_tiny_800it_synthetic.py")
 NUM_FRAMES, H, W = 4, 96, 128
 
 

@@ -11,7 +11,7 @@ from d2track.utils.testing import run_tool_main
 
 REPO = Path(__file__).resolve().parents[2]
 TOOL = "tools/analysis/sot_param_search.py"
-CONFIG = str(REPO / "projects/SiamRPNpp/configs/siamese_rpn_tiny_400it_synthetic.py")
+CONFIG = str(REPO / "projects/SiamRPNpp/configs/siamese_rpn_tiny_800it_synthetic.py")
 SUBSET, NUM_FRAMES = "synthetic_sot_val_test_subset", 3
 
 

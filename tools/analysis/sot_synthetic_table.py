@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Score the tiny SiamRPN++ and two baselines on ``synthetic_sot_val``: OPE, VOT and target loss.
 
-For each seed, trains ``projects/SiamRPNpp/configs/siamese_rpn_tiny_400it_synthetic.py`` with
+For each seed, trains ``projects/SiamRPNpp/configs/siamese_rpn_tiny_800it_synthetic.py`` with
 ``train.seed=<seed>`` into ``<output>/seed<seed>/`` (``--skip-train`` reuses the
 ``model_final.pth`` there), then runs these trackers over the validation videos through the
 model's own test loop (:class:`~d2track.engine.sot_inference.SOTTestProtocol`, Detectron2's
@@ -27,7 +27,7 @@ markdown table (mean ± standard deviation over seeds) and writes ``<output>/tab
 (atomically), with per-seed results, timings and the machine. The training run also scores
 ``siamrpn`` with OPE at its end (``train_eval_results`` in the json, the same numbers).
 
-Example (the README's table: 3 seeds, each trained for 400 iterations on the CPU)::
+Example (the README's table: 3 seeds, each trained for 800 iterations on the CPU)::
 
     .venv/bin/python tools/analysis/sot_synthetic_table.py --output output/sot_table
 
@@ -69,7 +69,7 @@ from d2track.utils.file_io import dump_json
 logger = logging.getLogger("d2track")
 
 REPO = Path(__file__).resolve().parents[2]
-CONFIG = "projects/SiamRPNpp/configs/siamese_rpn_tiny_400it_synthetic.py"
+CONFIG = "projects/SiamRPNpp/configs/siamese_rpn_tiny_800it_synthetic.py"
 TRACKERS = {  # short name: table name
     "siamrpn": "SiamRPN++ tiny (relative visibility)",
     "siamrpn_threshold": "SiamRPN++ tiny (score threshold visibility)",

@@ -5,7 +5,9 @@ name                          what
 ============================  ==========================================================
 synthetic_shapes_<s>          images of shapes (``train`` 512, ``val`` 64, ``mini`` 16)
 synthetic_<task>_<s>          CocoVID videos for ``task`` in vid, mot, sot, vis;
-                              ``<s>``: train (20 videos), val (10); see :mod:`.synthetic`
+                              ``<s>``: train (20 videos), val (10), test (10: held
+                              out for choosing recipes and tracker values, so that
+                              the val numbers are not tuned); see :mod:`.synthetic`
 ============================  ==========================================================
 """
 
@@ -36,7 +38,7 @@ SYNTHETIC_SHAPES_SPLITS = {
 SYNTHETIC_VIDEO_SPLITS = {
     f"synthetic_{task}_{split}": (task, split)
     for task in SYNTHETIC_TASKS
-    for split in ("train", "val")
+    for split in ("train", "val", "test")
 }
 
 

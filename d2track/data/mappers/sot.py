@@ -1,11 +1,12 @@
 """SOT mappers: SiamFC-style training crops with shift and scale jitter, and whole test frames.
 
 Follows the SiamRPN++ recipe of MMTracking 0.x (``SeqCropLikeSiamFC`` then ``SeqShiftScaleAug``):
-each frame is first cropped around its target with context (``context_amount`` of the box
-perimeter), so that the target's context square maps to ``exemplar_size`` pixels inside a
-``crop_size`` crop, padded with the image's mean colour; then a window of ``output_size``
-pixels, shifted and scaled at random, is cut from that crop's centre. Photometric
-augmentations (Detectron2 ones) may follow.
+each frame is read as float32 (``to_float32=True``) and cropped around its target with
+context (``context_amount`` of the box perimeter), so that the target's context square maps to
+``exemplar_size`` pixels inside a ``crop_size`` crop, padded with the image's mean colour; then
+a window of ``output_size`` pixels, shifted and scaled at random, is cut from that crop's
+centre; then the photometric augmentations of :mod:`.sot_augment` (``SeqGrayAug`` on the pair,
+``SeqColorAug`` and ``SeqBlurAug`` per image).
 """
 
 import math
@@ -15,6 +16,8 @@ import numpy as np
 import torch
 from detectron2.data import detection_utils as utils
 from detectron2.structures import BoxMode
+
+from .sot_augment import colour_offset, cross_blur, to_grey
 
 __all__ = ["crop_like_siamfc", "shift_scale_crop", "SOTTestMapper", "SOTTrainMapper", "sot_region"]
 
@@ -90,7 +93,7 @@ class SOTTrainMapper:
     Input: ``{"template": dict, "search": dict, "template_instance_id": int,
     "search_instance_id": int, "is_positive": bool}`` (from a SOT pair dataset).
 
-    Output: ``template``: uint8 Tensor (C, T, T), ``search``: uint8 Tensor (C, S, S),
+    Output: ``template``: float32 Tensor (C, T, T), ``search``: float32 Tensor (C, S, S),
     ``template_box`` and ``search_box``: float32 Tensor (4,) ``XYXY_ABS`` in crop pixels,
     ``is_positive``: bool, and the two frames' ``file_name``.
     """
@@ -106,6 +109,9 @@ class SOTTrainMapper:
         search_size=255,
         shift=(4, 64),
         scale=(0.05, 0.18),
+        grey_prob=0.0,
+        colour_prob=(1.0, 1.0),
+        blur_prob=(0.0, 0.2),
         seed=None,
     ):
         """
@@ -113,6 +119,11 @@ class SOTTrainMapper:
             context_amount, exemplar_size, crop_size: of :func:`crop_like_siamfc`.
             template_size, search_size: output sizes T and S.
             shift, scale: (template, search) jitter of :func:`shift_scale_crop`.
+            grey_prob (float): probability that the pair turns grey (``SeqGrayAug``; MMTracking
+                0.x uses 0.2 in its OTB100 config, none in the others).
+            colour_prob, blur_prob: (template, search) probabilities of
+                :func:`~.sot_augment.colour_offset` and :func:`~.sot_augment.cross_blur`
+                (MMTracking's ``SeqColorAug`` and ``SeqBlurAug`` defaults).
             seed (int or None): fixed seed for the jitter (tests); None: numpy's global RNG.
         """
         self.image_format = image_format
@@ -120,18 +131,22 @@ class SOTTrainMapper:
             context_amount=context_amount, exemplar_size=exemplar_size, crop_size=crop_size
         )
         self.sizes, self.shift, self.scale = (template_size, search_size), shift, scale
+        self.grey_prob, self.colour_prob, self.blur_prob = grey_prob, colour_prob, blur_prob
         self.seed = seed
 
     def __call__(self, sample):
         rng = np.random.default_rng(
             self.seed if self.seed is not None else np.random.randint(2**31)
         )
+        grey = rng.random() < self.grey_prob
         out = {"is_positive": bool(sample["is_positive"])}
         for i, role in enumerate(("template", "search")):
             frame = sample[role]
             image = utils.read_image(frame["file_name"], format=self.image_format)
             box = _target_box(frame, sample[f"{role}_instance_id"])
-            crop, box = crop_like_siamfc(image, box, **self.crop)
+            crop, box = crop_like_siamfc(image.astype(np.float32), box, **self.crop)
+            if grey:
+                crop = to_grey(crop, image_format=self.image_format)
             crop, box = shift_scale_crop(
                 crop,
                 box,
@@ -140,10 +155,18 @@ class SOTTrainMapper:
                 scale=self.scale[i],
                 rng=rng,
             )
+            crop = self._photometric(crop, i, rng)
             out[role] = torch.as_tensor(np.ascontiguousarray(crop.transpose(2, 0, 1)))
             out[f"{role}_box"] = torch.as_tensor(box, dtype=torch.float32)
             out[f"{role}_file_name"] = frame["file_name"]
         return out
+
+    def _photometric(self, crop, i, rng):
+        if rng.random() < self.colour_prob[i]:
+            crop = colour_offset(crop, rng, image_format=self.image_format)
+        if rng.random() < self.blur_prob[i]:
+            crop = cross_blur(crop, rng)
+        return crop
 
 
 def sot_region(frame):

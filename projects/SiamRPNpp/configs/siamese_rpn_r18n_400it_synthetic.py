@@ -1,10 +1,10 @@
 """SiamRPN++ with a light ResNet-18-shaped backbone, for tracking on CPUs; synthetic SOT videos.
 
-The tiny synthetic experiment (``siamese_rpn_tiny_400it_synthetic.py``: data, 400-iteration
-schedule, from-scratch training with nothing frozen) with a wider network. ``SOTResNet`` only has
-bottleneck blocks, so "R18n" is ResNet-18's depth (2 blocks per stage) with narrow bottlenecks
-(16 base planes) whose outputs have ResNet-18's widths (res3-res5: 128, 256, 512 channels), and a
-128-channel neck and head.
+The tiny synthetic experiment (``siamese_rpn_tiny_800it_synthetic.py``: data, CPU schedule,
+from-scratch training with nothing frozen) with a wider network, for 400 iterations.
+``SOTResNet`` only has bottleneck blocks, so "R18n" is ResNet-18's depth (2 blocks per stage)
+with narrow bottlenecks (16 base planes) whose outputs have ResNet-18's widths (res3-res5: 128,
+256, 512 channels), and a 128-channel neck and head.
 
 Cost per tracked frame (one 255-px search crop, template features cached; fvcore
 ``FlopCountAnalysis`` of backbone, neck and head; time of ``search_outputs`` on one thread of
@@ -16,7 +16,10 @@ no ImageNet weights for this layout: it trains from scratch (as here) or by dist
 benchmark recipe's frozen-backbone epochs need a pretrained backbone.
 """
 
-from .siamese_rpn_tiny_400it_synthetic import dataloader, lr_multiplier, model, optimizer, train
+from .siamese_rpn_tiny_800it_synthetic import dataloader, lr_multiplier, model, optimizer, train
+
+train.max_iter = train.eval_period = 400
+train.checkpointer.period = 200
 
 model.backbone.update(stage_blocks=(2, 2, 2, 2), stem_channels=64, base_planes=16)
 model.neck.update(in_channels=[128, 256, 512], out_channels=128)

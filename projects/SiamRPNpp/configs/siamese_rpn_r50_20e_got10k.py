@@ -14,3 +14,4 @@ from .common.siamrpn_r50_20e import dataloader, lr_multiplier, model, optimizer,
 
 dataloader.test.dataset_dicts.names = "got10k_test"
 dataloader.evaluator.update(format_only=True, submission="got10k")
+train.best_checkpoint = None  # format-only: no metric to keep the best by

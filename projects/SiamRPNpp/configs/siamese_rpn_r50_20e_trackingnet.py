@@ -11,3 +11,4 @@ from .common.siamrpn_r50_20e import dataloader, lr_multiplier, model, optimizer,
 
 dataloader.test.dataset_dicts.names = "trackingnet_test"
 dataloader.evaluator.update(format_only=True, submission="trackingnet")
+train.best_checkpoint = None  # format-only: no metric to keep the best by

@@ -18,3 +18,4 @@ dataloader.test.dataset_dicts.names = "vot2018_test"
 dataloader.evaluator = L(VOTEvaluator)(dataset_name="${..test.dataset_dicts.names}")
 model.tracker.update(penalty_k=0.04, window_influence=0.44, lr=0.33)
 model.test_protocol.protocol = "vot"
+train.best_checkpoint.metric = "vot/eao"  # MMTracking's save_best='eao'

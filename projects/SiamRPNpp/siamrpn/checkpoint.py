@@ -5,6 +5,12 @@ OTB100, VOT2018): ``backbone.*`` (``SOTResNet``), ``neck.*`` (``ChannelMapper``)
 (``SiameseRPNHead``). Only names change: no tensor is permuted (the head keeps MMTracking's
 channel layout, and the stem takes BGR input as MMTracking's does). BatchNorm buffers, including
 ``num_batches_tracked``, are kept, so the converted state dict covers the model exactly.
+
+The same rules convert the backbone that MMTracking's R50 recipe starts from, pysot's ImageNet
+ResNet-50 (``sot_resnet50.model``, loaded by MMTracking's ``init_cfg`` into ``SOTResNet``): its
+keys are the ResNet's own (``conv1.weight``, ``layer2.0.downsample.0.weight``, ...), maybe
+under ``module.``, and become ``backbone.*``; the classifier ``fc`` is dropped. Convert it with
+``--method siamrpn --imagenet`` (a plain state dict) and set it as ``train.init_checkpoint``.
 """
 
 from d2track.checkpoint import Rule, resnet_rules
@@ -28,4 +34,7 @@ def checkpoint_rules():
         Rule(rf"{branch}conv\.(weight|bias)", r"head.\1_heads.\2.\3.\4"),
         Rule(rf"{branch}bn\.{_BN}", r"head.\1_heads.\2.\3.norm.\4"),
         Rule(r"head\.(cls|reg)_weight", r"head.\1_weight"),
+        # pysot's ImageNet backbone (sot_resnet50.model): no prefix, or DataParallel's
+        Rule(r"(module\.)?fc\.(weight|bias)", None),
+        *resnet_rules(r"(?:module\.)?", "backbone.", bn=_BN),
     )

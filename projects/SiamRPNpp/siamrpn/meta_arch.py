@@ -156,7 +156,7 @@ class SiamRPNpp(nn.Module):
         """
         Args:
             batched_inputs (list[dict]): in training, :class:`~d2track.data.mappers.sot.
-                SOTTrainMapper` outputs (``template`` uint8 (C, 127, 127), ``search`` uint8
+                SOTTrainMapper` outputs (``template`` float32 (C, 127, 127), ``search`` float32
                 (C, 255, 255), ``search_box`` (4,) ``XYXY`` crop pixels, ``is_positive``).
 
         Returns:

@@ -12,7 +12,7 @@ from d2track.data.datasets.builtin_synthetic import (
 
 def test_all_task_splits_are_registered_with_metadata():
     assert set(SYNTHETIC_VIDEO_SPLITS) == {
-        f"synthetic_{t}_{s}" for t in ("vid", "mot", "sot", "vis") for s in ("train", "val")
+        f"synthetic_{t}_{s}" for t in ("vid", "mot", "sot", "vis") for s in ("train", "val", "test")
     }
     assert MetadataCatalog.get("synthetic_mot_train").thing_classes == ["pedestrian"]
     assert len(MetadataCatalog.get("synthetic_vid_train").thing_classes) == 6

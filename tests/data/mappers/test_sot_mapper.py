@@ -1,6 +1,7 @@
 import cv2
 import numpy as np
 import pytest
+import torch
 from detectron2.structures import BoxMode
 
 from d2track.data.mappers.sot import (
@@ -87,6 +88,47 @@ def test_sot_mapper_outputs(tmp_path):
     assert out["is_positive"] is True
     with pytest.raises(ValueError, match="no annotation with instance_id=4"):
         mapper({**sample, "search_instance_id": 4})
+
+
+def _pair(tmp_path):
+    image = target_image()
+    image[40:80, 40:60] = (255, 128, 0)  # a blue target (BGR)
+    path = str(tmp_path / "f.png")
+    cv2.imwrite(path, image)
+    frame = {
+        "file_name": path,
+        "annotations": [
+            {"bbox": [40, 40, 20, 40], "bbox_mode": BoxMode.XYWH_ABS, "instance_id": 3}
+        ],
+    }
+    return {
+        "template": frame,
+        "search": frame,
+        "template_instance_id": 3,
+        "search_instance_id": 3,
+        "is_positive": True,
+    }
+
+
+def test_sot_mapper_photometric_augmentations(tmp_path):
+    sample, fixed = _pair(tmp_path), dict(shift=(0, 0), scale=(0, 0), seed=0)
+    plain = SOTTrainMapper(colour_prob=(0, 0), blur_prob=(0, 0), **fixed)(sample)
+    assert plain["template"].dtype == torch.float32  # MMTracking's to_float32 pipeline
+    # colour on both images (MMTracking's default): a constant per-channel offset
+    coloured = SOTTrainMapper(blur_prob=(0, 0), **fixed)(sample)
+    for role in ("template", "search"):
+        delta = (coloured[role] - plain[role]).flatten(1)
+        assert delta.abs().max() > 0.1
+        torch.testing.assert_close(delta, delta[:, :1].expand_as(delta), atol=1e-3, rtol=0)
+        torch.testing.assert_close(coloured[f"{role}_box"], plain[f"{role}_box"])
+    # blur on the search image only; grey on both images of the pair
+    blurred = SOTTrainMapper(colour_prob=(0, 0), blur_prob=(0, 1), **fixed)(sample)
+    torch.testing.assert_close(blurred["template"], plain["template"])
+    assert not torch.allclose(blurred["search"], plain["search"])
+    grey = SOTTrainMapper(grey_prob=1, colour_prob=(0, 0), blur_prob=(0, 0), **fixed)(sample)
+    for role in ("template", "search"):
+        assert torch.all(grey[role] == grey[role][:1])
+        assert not torch.all(plain[role] == plain[role][:1])
 
 
 def _test_frame(tmp_path, frame_id, annotations):

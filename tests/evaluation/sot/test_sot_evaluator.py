@@ -1,3 +1,4 @@
+import functools
 import zipfile
 
 import numpy as np
@@ -8,6 +9,7 @@ from detectron2.structures import Boxes, BoxMode, Instances
 
 from d2track.evaluation.sot.evaluator import SOTEvaluator, VOTEvaluator, sot_ground_truth
 from d2track.evaluation.sot.ope_metrics import evaluate_ope
+from d2track.utils.testing import run_on_ranks
 
 GT = [[10, 10, 20, 20], [12, 10, 20, 20], [14, 10, 20, 20], [16, 10, 20, 20]]
 
@@ -111,3 +113,46 @@ def test_vot_evaluator_codes(register):
     out = _run(evaluator, [{"vot_code": 1}, _output(GT[1]), {"vot_code": 2}])["vot"]
     assert out["num_failures"] == 1
     assert out["accuracy"] == pytest.approx(1.0)
+
+
+def _two_videos():
+    second = [
+        dict(d, video_id=6, video_name="car-2", image_id=10 + d["image_id"]) for d in _dicts()
+    ]
+    return _dicts() + second
+
+
+# per video: OPE outputs (boxes off the ground truth by a few pixels) and a VOT run with a failure
+_OPE = {5: [_output([10 + f, 10, 20, 20]) for f in range(4)], 6: [_output(b) for b in GT]}
+_VOT = {
+    5: [{"vot_code": 1}, _output(GT[1]), {"vot_code": 2}, {"vot_code": 0}],
+    6: [{"vot_code": 1}, *_OPE[6][1:]],
+}
+
+
+def _feed(evaluator, videos, outputs):
+    evaluator.reset()
+    for video_id in videos:
+        for f, out in enumerate(outputs[video_id]):
+            evaluator.process([dict(video_id=video_id, frame_id=f)], [out])
+    return evaluator.evaluate()
+
+
+def _evaluate_rank(rank, name):
+    # whole videos per rank, as the video inference sampler splits them
+    videos = [5] if rank == 0 else [6]
+    return (
+        _feed(SOTEvaluator(name), videos, _OPE),
+        _feed(VOTEvaluator(name, interval=(1, 3), burnin=1), videos, _VOT),
+    )
+
+
+def test_two_processes_give_the_single_process_sot_and_vot_metrics(register, tmp_path):
+    name = register("test_sot_eval_two_ranks", _two_videos)
+    rank0, rank1 = run_on_ranks(functools.partial(_evaluate_rank, name=name), tmp_path)
+    single = (
+        _feed(SOTEvaluator(name, distributed=False), [5, 6], _OPE),
+        _feed(VOTEvaluator(name, interval=(1, 3), burnin=1, distributed=False), [5, 6], _VOT),
+    )
+    assert rank0 == single and rank1 == ({}, {})
+    assert single[0]["sot"]["success"] < 100 and single[1]["vot"]["num_failures"] == 1

@@ -19,14 +19,19 @@ at 29432562), the base of its UAV123, TrackingNet, OTB100 and VOT2018 configs:
 Epochs in iterations: MMTracking draws ``samples_per_epoch=600000`` pairs per epoch, split over
 8 GPUs (``DistributedQuotaSampler``: ``ceil(600000 / 8) = 75000`` each) in batches of 28
 without dropping the last: ``ceil(75000 / 28) = 2679`` iterations per epoch (the last batch holds
-16 pairs; here every batch is 224), ``20 x 2679 = 53580`` iterations. MMTracking evaluates after
-every epoch from epoch 10 and keeps the best; here the test split is scored at the end
-(``train.eval_period``; checkpoints every epoch as MMTracking's ``checkpoint_config``).
+16 pairs; here every batch is 224), ``20 x 2679 = 53580`` iterations. As MMTracking
+(``evaluation = dict(interval=1, start=10, save_best='success')``), the test split is scored
+after every epoch from the 10th on (``train.eval_period``, ``train.eval_start``) and the best
+weights are kept as ``model_best.pth`` (``train.best_checkpoint``, see
+:mod:`d2track.engine.eval_hooks`); checkpoints every epoch as MMTracking's
+``checkpoint_config``. :func:`set_epoch_iters` changes every epoch-based value at once.
 
 Weights: MMTracking starts the backbone from ``sot_resnet50.model`` (pysot's ImageNet ResNet-50,
-``https://download.openmmlab.com/mmtracking/pretrained_weights/sot_resnet50.model``), set as
-``train.init_checkpoint`` once converted to this model's ``backbone.*`` names; evaluating an
-MMTracking SiameseRPN++ checkpoint needs ``tools/convert_mmtrack_checkpoint.py --method siamrpn``.
+``https://download.openmmlab.com/mmtracking/pretrained_weights/sot_resnet50.model``), here
+``train.init_checkpoint = checkpoints/sot_resnet50_d2.pth``, that file converted to this model's
+``backbone.*`` names (``tools/convert_mmtrack_checkpoint.py sot_resnet50.model
+checkpoints/sot_resnet50_d2.pth --method siamrpn --imagenet``); evaluating an MMTracking
+SiameseRPN++ checkpoint needs ``tools/convert_mmtrack_checkpoint.py --method siamrpn``.
 """
 
 import torch
@@ -58,15 +63,22 @@ optimizer = L(torch.optim.SGD)(
 lr_multiplier = L(SiameseRPNParamScheduler)(epoch_iters=EPOCH_ITERS)
 
 train = detectron2_config("common/train.py").train
-train.max_iter = EPOCHS * EPOCH_ITERS
 train.seed = 1
+train.init_checkpoint = "checkpoints/sot_resnet50_d2.pth"
 train.grad_clip = dict(max_norm=10.0, norm_type=2.0)
 # frozen stages give no gradient; DDP must not wait for one (MMTracking: the same flag)
 train.ddp.find_unused_parameters = True
-train.checkpointer.period = EPOCH_ITERS
-train.eval_period = train.max_iter
-train.extra_hooks = dict(
-    unfreeze_backbone=L(BackboneFreezeHook)(
-        start_iter=BACKBONE_START_EPOCH * EPOCH_ITERS, freeze_at=2
-    )
-)
+train.best_checkpoint = dict(metric="sot/success", mode="max")
+train.extra_hooks = dict(unfreeze_backbone=L(BackboneFreezeHook)(start_iter=0, freeze_at=2))
+
+
+def set_epoch_iters(epoch_iters):
+    """Set the schedule, checkpoints, evaluations and backbone unfreezing for epochs of
+    ``epoch_iters`` iterations (``EPOCHS`` epochs; MMTracking's per-epoch hooks)."""
+    lr_multiplier.epoch_iters = train.checkpointer.period = train.eval_period = epoch_iters
+    train.max_iter = EPOCHS * epoch_iters
+    train.eval_start = BACKBONE_START_EPOCH * epoch_iters  # MMTracking's evaluation start=10
+    train.extra_hooks.unfreeze_backbone.start_iter = BACKBONE_START_EPOCH * epoch_iters
+
+
+set_epoch_iters(EPOCH_ITERS)
