@@ -6,6 +6,7 @@ See :mod:`d2track.tracking.base` for the contract. The trackers follow MMTrackin
 
 from .base import BaseTracker, check_detections, select_tracked
 from .byte_tracker import ByteTracker
+from .embedding_tracker import EmbeddingTracker
 from .interpolation import InterpolateTracks, interpolate_tracks
 from .matching import embedding_cost, forbid_class_mismatch, iou_cost, linear_assignment
 from .sort_tracker import DeepSORTTracker, SORTTracker
@@ -16,6 +17,7 @@ __all__ = [
     "BaseTracker",
     "ByteTracker",
     "DeepSORTTracker",
+    "EmbeddingTracker",
     "InterpolateTracks",
     "LostDetector",
     "SORTTracker",
