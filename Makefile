@@ -5,7 +5,8 @@ STAMP := .venv/.d2track-setup
 SETUP_INPUTS := setup.py pyproject.toml scripts/setup.sh scripts/install_detectron2.py \
 	$(wildcard d2track/compat/*.py)
 LINT_PATHS := d2track configs projects tools datasets tests benchmarks scripts setup.py
-# make demo [TASK=vid|mot|sot]: the video detection (default), multiple or single object tracking demo
+# make demo [TASK=vid|mot|sot|vis]: the video detection (default), multiple or single object tracking,
+# or video instance segmentation demo
 TASK ?= vid
 DEMO_CONFIG := projects/SELSA/configs/selsa_faster_rcnn_tiny_400it_synthetic.py
 DEMO_OUT ?= output/demo
@@ -14,6 +15,8 @@ MOT_CONFIG := projects/ByteTrack/configs/bytetrack_faster_rcnn_tiny_synthetic_mo
 MOT_OUT ?= output/demo_mot
 SOT_CONFIG := projects/SiamRPNpp/configs/siamese_rpn_tiny_800it_synthetic.py
 SOT_OUT ?= output/demo_sot
+VIS_CONFIG := projects/MaskTrackRCNN/configs/masktrack_rcnn_tiny_400it_synthetic.py
+VIS_OUT ?= output/demo_vis
 # frames of the first video of a synthetic split (generated with the split on first use)
 first_video = $$($(PY) -c "import os, d2track.data; from detectron2.data import DatasetCatalog; \
 	print(os.path.dirname(DatasetCatalog.get('$(1)')[0]['file_name']))" 2>/dev/null)
@@ -23,7 +26,7 @@ first_box = $$($(PY) -c "import d2track.data; from detectron2.data import Datase
 	print(','.join('%g' % v for v in M.convert(list(a['bbox']), a['bbox_mode'], M.XYWH_ABS)))" 2>/dev/null)
 PYTEST_ARGS ?=
 
-.PHONY: setup test demo demo-vid demo-mot demo-sot lint format env clean
+.PHONY: setup test demo demo-vid demo-mot demo-sot demo-vis lint format env clean
 
 setup: $(STAMP)
 
@@ -68,6 +71,16 @@ demo-sot: setup
 		--output $(SOT_OUT)/synthetic_sot_val_video0.mp4 --fps 5
 	@echo "demo done: table in $(SOT_OUT)/table.json, the tracked target drawn in" \
 		"$(SOT_OUT)/synthetic_sot_val_video0.mp4"
+
+# train the tiny MaskTrack R-CNN (seed 0), score synthetic_vis_val with its tracker, the embedding
+# tracker and the mask-IoU baseline, draw one video
+demo-vis: setup
+	$(PY) tools/analysis/vis_synthetic_table.py --output $(VIS_OUT) --seeds 0
+	$(PY) tools/demo/demo_mot_vis.py --config-file $(VIS_CONFIG) --weights $(VIS_OUT)/seed0/model_final.pth \
+		--input "$(call first_video,synthetic_vis_val)" --score-thr 0.3 \
+		--output $(VIS_OUT)/synthetic_vis_val_video0.mp4 --fps 5
+	@echo "demo done: table in $(VIS_OUT)/table.json, tracked masks drawn in" \
+		"$(VIS_OUT)/synthetic_vis_val_video0.mp4"
 
 lint: setup
 	$(PY) -m black --check --quiet $(LINT_PATHS)

@@ -46,6 +46,7 @@ EXTERNAL = {
         "tools/analysis/sot_param_search.py",
         "tools/analysis/sot/sot_siamrpn_param_search.py",
     ): "MMTracking 0.x's",
+    ("projects/MaskTrackRCNN/README.md", "configs/vis/masktrack_rcnn/"): "MMTracking 0.x's",
 }
 
 PATH_RE = re.compile(

@@ -8,7 +8,15 @@ from .base import BaseTracker, check_detections, select_tracked
 from .byte_tracker import ByteTracker
 from .embedding_tracker import EmbeddingTracker
 from .interpolation import InterpolateTracks, interpolate_tracks
-from .matching import embedding_cost, forbid_class_mismatch, iou_cost, linear_assignment
+from .mask_iou_tracker import MaskIoUTracker
+from .masktrack_tracker import MaskTrackRCNNTracker, masktrack_match_scores
+from .matching import (
+    embedding_cost,
+    forbid_class_mismatch,
+    iou_cost,
+    linear_assignment,
+    pairwise_mask_iou,
+)
 from .sort_tracker import DeepSORTTracker, SORTTracker
 from .sot import LostDetector, SiameseRPNTracker, SingleObjectTracker
 from .tracktor import TracktorTracker
@@ -20,6 +28,8 @@ __all__ = [
     "EmbeddingTracker",
     "InterpolateTracks",
     "LostDetector",
+    "MaskIoUTracker",
+    "MaskTrackRCNNTracker",
     "SORTTracker",
     "SiameseRPNTracker",
     "SingleObjectTracker",
@@ -30,5 +40,7 @@ __all__ = [
     "interpolate_tracks",
     "iou_cost",
     "linear_assignment",
+    "masktrack_match_scores",
+    "pairwise_mask_iou",
     "select_tracked",
 ]

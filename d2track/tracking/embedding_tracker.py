@@ -30,7 +30,7 @@ import torch
 from detectron2.structures import pairwise_iou
 
 from .base import BaseTracker, select_tracked
-from .matching import embedding_cost, forbid_class_mismatch, matched_pairs
+from .matching import embedding_cost, forbid_class_mismatch, matched_pairs, pairwise_mask_iou
 
 __all__ = ["EmbeddingTracker", "bi_softmax", "mask_iou"]
 
@@ -52,11 +52,7 @@ def bi_softmax(det_embeds, track_embeds):
 
 def mask_iou(masks):
     """(N, N) IoU of N binary masks (N, H, W)."""
-    flat = masks.reshape(len(masks), -1).float()
-    inter = flat @ flat.T
-    area = flat.sum(dim=1)
-    union = area[:, None] + area[None, :] - inter
-    return torch.where(union > 0, inter / union.clamp(min=1), torch.zeros_like(inter))
+    return pairwise_mask_iou(masks, masks)
 
 
 class EmbeddingTracker(BaseTracker):

@@ -28,6 +28,7 @@ __all__ = [
     "iou_cost",
     "embedding_cost",
     "forbid_class_mismatch",
+    "pairwise_mask_iou",
 ]
 
 
@@ -203,6 +204,22 @@ def embedding_cost(track_embeds, det_embeds, *, metric="cosine"):
     if metric == "euclidean":
         return torch.cdist(track_embeds.float(), det_embeds.float())
     raise ValueError(f"embedding_cost: metric must be 'cosine' or 'euclidean', got {metric!r}")
+
+
+def pairwise_mask_iou(masks_a, masks_b):
+    """IoU of every mask of ``masks_a`` with every mask of ``masks_b``.
+
+    Args:
+        masks_a (Tensor): (A, H, W) bool; masks_b (Tensor): (B, H, W) bool, the same size.
+
+    Returns:
+        Tensor: (A, B) float32; 0 where both masks are empty.
+    """
+    a = masks_a.reshape(len(masks_a), -1).float()
+    b = masks_b.reshape(len(masks_b), -1).float()
+    inter = a @ b.T
+    union = a.sum(dim=1)[:, None] + b.sum(dim=1)[None, :] - inter
+    return torch.where(union > 0, inter / union.clamp(min=1), torch.zeros_like(inter))
 
 
 def forbid_class_mismatch(cost, track_classes, det_classes):

@@ -134,6 +134,7 @@ def test_installed_from_a_wheel_finds_projects_through_the_env_var(
     assert projects.PROJECTS == {
         "dff": "DFF",
         "fgfa": "FGFA",
+        "masktrack": "MaskTrackRCNN",
         "selsa": "SELSA",
         "siamrpn": "SiamRPNpp",
         "troi": "TemporalRoIAlign",

@@ -44,9 +44,6 @@ import argparse
 import copy
 import json
 import logging
-import os
-import platform
-import statistics
 import subprocess
 import sys
 import time
@@ -58,6 +55,7 @@ from detectron2.utils.logger import setup_logger
 
 from d2track.checkpoint import load_eval_weights
 from d2track.config import load_config
+from d2track.data.build import subset_videos
 from d2track.engine import EVAL_RESULTS_FILE, inference_on_dataset, resolve_device
 from d2track.engine.sot_inference import SOTTestProtocol
 from d2track.evaluation import VOTEvaluator
@@ -65,6 +63,14 @@ from d2track.evaluation.sot.evaluator import sot_ground_truth
 from d2track.evaluation.video_evaluator import VideoEvaluator
 from d2track.tracking.sot import StaticBoxTracker, TemplateMatchTracker
 from d2track.utils.file_io import dump_json
+from d2track.utils.seed_tables import (
+    add_overrides_argument,
+    add_seed_table_arguments,
+    format_cell,
+    machine_info,
+    mean_std,
+    seed_weights,
+)
 
 logger = logging.getLogger("d2track")
 
@@ -155,35 +161,9 @@ def _rate(count, total):
     return count / total if total else float("nan")
 
 
-def first_videos(dataset_dicts, num_videos):
-    """The frames of the first ``num_videos`` videos (all of them for None)."""
-    if num_videos is None:
-        return dataset_dicts
-    keep = list(dict.fromkeys(d["video_id"] for d in dataset_dicts))[:num_videos]
-    return [d for d in dataset_dicts if d["video_id"] in set(keep)]
-
-
 def train_net(*args):
     command = [sys.executable, str(REPO / "tools/lazyconfig_train_net.py"), *map(str, args)]
     subprocess.run(command, check=True, cwd=REPO)
-
-
-def trained_weights(args, seed):
-    """``<output>/seed<seed>/model_final.pth``, trained now unless ``--skip-train``.
-
-    Returns:
-        (Path, float or None): the weights and the training seconds (None when reused).
-    """
-    out_dir = args.output / f"seed{seed}"
-    weights = out_dir / "model_final.pth"
-    if args.skip_train:
-        if not weights.is_file():
-            raise SystemExit(f"error: --skip-train, but {weights} does not exist")
-        return weights, None
-    start = time.perf_counter()
-    overrides = [f"train.output_dir={out_dir}", f"train.seed={seed}", *args.opts]
-    train_net("--config-file", args.config_file, *overrides)
-    return weights, time.perf_counter() - start
 
 
 def make_tracker(cfg, short, score_threshold):
@@ -207,7 +187,7 @@ def val_data(cfg, num_videos):
     test = cfg.dataloader.test
     name = test.dataset_dicts.names
     cfg.dataloader.evaluator.dataset_name = name
-    test.dataset_dicts = L(first_videos)(dataset_dicts=test.dataset_dicts, num_videos=num_videos)
+    test.dataset_dicts = L(subset_videos)(dataset_dicts=test.dataset_dicts, num_videos=num_videos)
     return instantiate(test), name, instantiate(test.dataset_dicts)
 
 
@@ -255,42 +235,17 @@ def summarise(runs, names):
         summary[short] = {}
         for column, (task, metric, _) in COLUMNS.items():
             values = [run["trackers"][short][task][metric] for run in runs.values()]
-            summary[short][column] = {"values": values, **_mean_std(values)}
+            summary[short][column] = {"values": values, **mean_std(values)}
     return summary
-
-
-def _mean_std(values):
-    if any(v is None or v != v for v in values):  # an undefined (NaN) value on some seed
-        return {"mean": None, "std": None}
-    std = statistics.stdev(values) if len(values) > 1 else None
-    return {"mean": statistics.mean(values), "std": std}
-
-
-def _cell(stats, decimals):
-    if stats["mean"] is None:
-        return "n/a"
-    if stats["std"] is None:
-        return f"{stats['mean']:.{decimals}f}"
-    return f"{stats['mean']:.{decimals}f} ± {stats['std']:.{decimals}f}"
 
 
 def markdown_table(summary):
     lines = ["| tracker | " + " | ".join(COLUMNS) + " |", "|---|" + "---:|" * len(COLUMNS)]
     for short in summary:
         name = TRACKERS[short]
-        cells = [_cell(summary[short][c], d) for c, (_, _, d) in COLUMNS.items()]
+        cells = [format_cell(summary[short][c], d) for c, (_, _, d) in COLUMNS.items()]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
-
-
-def machine():
-    """What the timings ran on (the load average says how shared the machine was)."""
-    return {
-        "platform": platform.platform(),
-        "processor": platform.processor() or platform.machine(),
-        "cpus": os.cpu_count(),
-        "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
-    }
 
 
 def parse_args(argv=None):
@@ -299,27 +254,16 @@ def parse_args(argv=None):
         epilog=__doc__[__doc__.index("Example") :],
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--config-file", default=str(REPO / CONFIG), metavar="FILE")
-    parser.add_argument("--output", default="output/sot_table", type=Path)
-    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2], help="train.seed values")
-    parser.add_argument(
-        "--skip-train", action="store_true", help="reuse <output>/seed<k>/model_final.pth"
+    add_seed_table_arguments(
+        parser, config=REPO / CONFIG, output="output/sot_table", trackers=TRACKERS
     )
-    parser.add_argument(
-        "--only", nargs="+", choices=list(TRACKERS), default=list(TRACKERS), help="trackers to run"
-    )
-    parser.add_argument("--num-videos", type=int, help="score only the first N val videos")
     parser.add_argument(
         "--score-threshold",
         type=float,
         default=0.5,
         help="raw score threshold of the siamrpn_threshold visibility baseline",
     )
-    parser.add_argument(
-        "opts",
-        nargs=argparse.REMAINDER,
-        help="key=value config overrides of training and test, last (not after --seeds or --only)",
-    )
+    add_overrides_argument(parser)
     args = parser.parse_args(argv)
     args.output = args.output.resolve()
     return args
@@ -331,7 +275,7 @@ def main(argv=None):
     setup_logger()  # Detectron2's inference progress
     runs = {}
     for seed in args.seeds:
-        weights, train_s = trained_weights(args, seed)
+        weights, train_s = seed_weights(args, seed, train_net)
         cfg = load_config(args.config_file, args.opts)
         trackers, interval = evaluate_seed(cfg, weights, args)
         runs[seed] = {"weights": str(weights), "train_seconds": train_s, "trackers": trackers}
@@ -349,7 +293,7 @@ def main(argv=None):
         score_threshold=args.score_threshold,
         eao_interval=list(interval),
         overrides=list(args.opts),
-        machine=machine(),
+        machine=machine_info(),
         table=table,
         summary=summary,
         runs=runs,

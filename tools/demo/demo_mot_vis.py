@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Track objects in a video, a folder of frames, a camera or a stream with a MOT config (SORT,
-DeepSORT, Tracktor, ByteTrack) and draw the tracks, one stable colour per ID, with Detectron2's
-Visualizer.
+DeepSORT, Tracktor, ByteTrack) or a VIS config (MaskTrack R-CNN) and draw the tracks (with their
+masks for VIS models), one stable colour per ID, with Detectron2's Visualizer.
 
 Examples::
 
@@ -9,6 +9,9 @@ Examples::
         --weights model_final.pth --input video.mp4 --output tracked.mp4
     tools/demo/demo_mot_vis.py --config-file <config>.py --input 0 --show      # webcam 0
     tools/demo/demo_mot_vis.py --config-file <config>.py --input rtsp://host/stream --output out/
+    tools/demo/demo_mot_vis.py \
+        --config-file projects/MaskTrackRCNN/configs/masktrack_rcnn_tiny_400it_synthetic.py \
+        --weights model_final.pth --input frames/ --output masks.mp4 --score-thr 0.3
 
 ``--weights`` loads a whole tracking model; without it the config's ``model.detector_weights``
 (and ``model.reid_weights``) are used, e.g. ``model.detector_weights=output/det/model_final.pth``
@@ -85,12 +88,15 @@ def load_model(args):
 
 
 def draw(frame_bgr, instances, score_thr):
-    """The frame (H, W, 3) BGR with the tracks scoring at least ``score_thr``, coloured by ID."""
+    """The frame (H, W, 3) BGR with the tracks scoring at least ``score_thr`` (and their
+    ``pred_masks`` when the model segments), coloured by ID."""
     instances = instances[instances.scores >= score_thr]
+    masks = instances.pred_masks.numpy() if instances.has("pred_masks") else None
     image = draw_tracks(
         frame_bgr[:, :, ::-1],
         boxes=instances.pred_boxes.tensor.numpy(),
         instance_ids=instances.ID.tolist(),
+        masks=masks,
     )
     return image[:, :, ::-1]
 

@@ -64,7 +64,11 @@ def _numpy(x):
 
 
 def _collect_tracks(frames: Sequence) -> Dict[int, dict]:
-    """Per-frame outputs -> {track id: {"masks": [T], "scores": [...], "labels": [...]}}."""
+    """Per-frame outputs -> {track id: {"masks": [T], "scores": [...], "labels": [...]}}.
+
+    An id twice in a frame (MaskTrack R-CNN's tracker can give one track two detections) counts
+    both scores and labels and keeps the later mask, as MMTracking's ``format_results``.
+    """
     tracks = {}
     for t, frame in enumerate(frames):
         ids, scores, labels, masks = _frame_fields(frame)
@@ -72,8 +76,6 @@ def _collect_tracks(frames: Sequence) -> Dict[int, dict]:
             track = tracks.setdefault(
                 track_id, {"masks": [None] * len(frames), "scores": [], "labels": []}
             )
-            if track["masks"][t] is not None:
-                raise ValueError(f"track id {track_id} appears twice in frame {t}")
             track["masks"][t] = mask_to_rle(_numpy(masks[j]))
             track["scores"].append(scores[j])
             track["labels"].append(labels[j])

@@ -52,6 +52,9 @@ _NEW_VIDEO = object()  # no frame seen since the last reset
 class TrackingByDetection(nn.Module):
     """A detector, an optional ReID model and a tracker, run frame by frame."""
 
+    #: True for subclasses that embed detections with their own network (no ReID model needed).
+    embeds_detections = False
+
     def __init__(
         self,
         *,
@@ -90,7 +93,7 @@ class TrackingByDetection(nn.Module):
         self.tracker = tracker
         self.public_detections = public_detections
         self.video_postprocessor = video_postprocessor
-        if getattr(tracker, "needs_embeds", False) and reid is None:
+        if getattr(tracker, "needs_embeds", False) and reid is None and not self.embeds_detections:
             raise ValueError(f"{type(tracker).__name__} matches appearance: it needs a reid model")
         self._without_weights = set()  # parts that still need weights before inference
         self._init_weights("detector", detector_weights, allow_partial_weights)
@@ -136,20 +139,31 @@ class TrackingByDetection(nn.Module):
         context = {"box_regressor": frame_det.regress}
         if getattr(self.tracker, "needs_image", False):
             context["image"] = _original_bgr(frame, frame_det)
-        if self.reid is not None:
-            image = frame["image"].to(self.device)
-            if getattr(self.reid, "input_format", self.detector.input_format) != (
-                self.detector.input_format
-            ):
-                image = image.flip(0)  # RGB <-> BGR: the ReID model's channel order
-            context["embedder"] = lambda boxes: self.reid.embed_boxes(
-                image, boxes * frame_det.scale
-            )
-            if getattr(self.tracker, "needs_embeds", False):
-                detections.embeds = context["embedder"](detections.pred_boxes.tensor)
+        self.embed_detections(frame, frame_det, detections, context)
         if "frame_id" in frame:
             context["frame_id"] = frame["frame_id"]
         return detections, context
+
+    def embed_detections(self, frame, frame_det, detections, context):
+        """Give the tracker appearance: with a ReID model, ``context["embedder"]`` and, for
+        trackers that need them, ``detections.embeds`` (N, D). Subclasses whose network embeds
+        detections itself (MaskTrack R-CNN's track head) override this and set
+        :attr:`embeds_detections`.
+
+        Args:
+            frame (dict): the test input; frame_det (FrameDetector): its detector run;
+            detections (Instances): modified in place; context (dict): the tracker's extras.
+        """
+        if self.reid is None:
+            return
+        image = frame["image"].to(self.device)
+        if getattr(self.reid, "input_format", self.detector.input_format) != (
+            self.detector.input_format
+        ):
+            image = image.flip(0)  # RGB <-> BGR: the ReID model's channel order
+        context["embedder"] = lambda boxes: self.reid.embed_boxes(image, boxes * frame_det.scale)
+        if getattr(self.tracker, "needs_embeds", False):
+            detections.embeds = context["embedder"](detections.pred_boxes.tensor)
 
     def postprocess_video(self, frames, outputs):
         """Apply ``video_postprocessor`` to one finished video (the outputs as they are without).

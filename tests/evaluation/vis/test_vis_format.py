@@ -82,9 +82,14 @@ def test_detectron2_instances_frames():
 def test_bad_frames_raise():
     with pytest.raises(ValueError, match="differ in length"):
         tracks_to_ytvis_results([dict(video_id=1, frames=[frame([1, 2], [0.5], [0], [None])])])
-    dup = frame([1, 1], [0.5, 0.5], [0, 0], np.stack([box_mask(0, 1, 0, 1)] * 2))
-    with pytest.raises(ValueError, match="track id 1 appears twice in frame 0"):
-        tracks_to_ytvis_results([dict(video_id=1, frames=[dup])])
+
+
+def test_an_id_twice_in_a_frame_counts_both_scores_and_keeps_the_later_mask():
+    # MMTracking's format_results: MaskTrack R-CNN's tracker can give one track two detections
+    dup = frame([1, 1], [0.5, 0.25], [0, 0], np.stack([box_mask(0, 1, 0, 1), box_mask(2, 3, 0, 8)]))
+    (out,) = tracks_to_ytvis_results([dict(video_id=1, frames=[dup])])
+    assert out["score"] == pytest.approx(0.375)
+    np.testing.assert_array_equal(decode(out["segmentations"][0]), box_mask(2, 3, 0, 8))
 
 
 def test_submission_zip_round_trip(tmp_path):
