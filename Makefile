@@ -15,7 +15,7 @@ MOT_CONFIG := projects/ByteTrack/configs/bytetrack_faster_rcnn_tiny_synthetic_mo
 MOT_OUT ?= output/demo_mot
 SOT_CONFIG := projects/SiamRPNpp/configs/siamese_rpn_tiny_800it_synthetic.py
 SOT_OUT ?= output/demo_sot
-VIS_CONFIG := projects/MaskTrackRCNN/configs/masktrack_rcnn_tiny_400it_synthetic.py
+VIS_CONFIG := projects/MaskTrackRCNN/configs/masktrack_rcnn_tiny_800it_synthetic.py
 VIS_OUT ?= output/demo_vis
 # frames of the first video of a synthetic split (generated with the split on first use)
 first_video = $$($(PY) -c "import os, d2track.data; from detectron2.data import DatasetCatalog; \

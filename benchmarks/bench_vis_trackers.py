@@ -4,10 +4,10 @@
 **Trackers**: :class:`~d2track.tracking.MaskTrackRCNNTracker`,
 :class:`~d2track.tracking.EmbeddingTracker` (``"frame"`` and ``"memory"``) and
 :class:`~d2track.tracking.MaskIoUTracker` on the same seeded scripted video: ``N`` instances (for
-each ``N`` in ``--instances``) of one class moving at constant velocity, each with a 1024-d
-embedding (MaskTrack R-CNN's) plus noise and a box-shaped mask at ``--size`` (640x360 by
-default, the YouTube-VIS test size). We time ``update`` per frame (the detections are built
-before the clock starts) and quote the median over frames ``1 + --warmup`` onwards;
+each ``N`` in ``--instances``) of one class on a grid, drifting slowly without overlapping, each
+with a 1024-d embedding (MaskTrack R-CNN's) plus noise and a box-shaped mask at ``--size``
+(640x360 by default, the YouTube-VIS test size). We time ``update`` per frame (the detections
+are built before the clock starts) and quote the median over frames ``1 + --warmup`` onwards;
 ``IDs kept`` checks that the tracker followed the scripted objects (the share of frames in which
 every object keeps its first ID).
 
@@ -28,6 +28,7 @@ import d2track  # noqa: F401  (first: installs the Detectron2 compat layer)
 
 # isort: split
 import argparse
+import math
 import statistics
 import time
 from pathlib import Path
@@ -53,17 +54,22 @@ TRACKERS = {
 
 
 def make_video(num, num_frames, size, dim=1024, seed=0):
-    """Per frame the ``Instances`` of ``num`` moving objects (boxes, masks, embeds)."""
+    """Per frame the ``Instances`` of ``num`` objects (boxes, masks, embeds), one per cell of a
+    grid, each half its cell's size and drifting by at most a quarter cell over the video (so
+    they never overlap and every tracker should keep every ID)."""
     g = torch.Generator().manual_seed(seed)
     width, height = size
-    side = max(4, int((width * height / num) ** 0.5 / 2))
-    start = torch.rand(num, 2, generator=g) * torch.tensor([width - side, height - side])
-    velocity = torch.randn(num, 2, generator=g)
+    cols = math.ceil(math.sqrt(num * width / height))
+    cell_w, cell_h = width / cols, height / math.ceil(num / cols)
+    index = torch.arange(num)
+    corner = torch.stack([index % cols * cell_w, index // cols * cell_h], dim=1)
+    side = torch.tensor([cell_w, cell_h]) / 2
+    start = corner + side / 4 + torch.rand(num, 2, generator=g) * side / 4
+    drift = (torch.rand(num, 2, generator=g) - 0.5) * side / 2 / max(num_frames - 1, 1)
     identity = torch.randn(num, dim, generator=g).abs()
     frames = []
     for t in range(num_frames):
-        xy = (start + t * velocity).clamp(min=0)
-        xy = torch.minimum(xy, torch.tensor([width - side, height - side]))
+        xy = start + t * drift
         boxes = torch.cat([xy, xy + side], dim=1)
         inst = Instances((height, width))
         inst.pred_boxes = Boxes(boxes)

@@ -126,7 +126,10 @@ def select_tracked(instances, ids, boxes=None):
     """
     ids = torch.as_tensor(ids, dtype=torch.int64, device=instances.scores.device)
     keep = ids >= 0
-    out = instances[keep]
+    if keep.all():  # a new Instances sharing the tensors: no copy of large fields (masks)
+        out = Instances(instances.image_size, **instances.get_fields())
+    else:
+        out = instances[keep]
     if boxes is not None:
         out.pred_boxes = type(instances.pred_boxes)(torch.as_tensor(boxes)[keep])
     out.ID = ids[keep]

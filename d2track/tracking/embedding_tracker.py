@@ -27,7 +27,7 @@ Boxes are not moved; the output is the kept input rows with ``ID`` (:mod:`.base`
 
 import numpy as np
 import torch
-from detectron2.structures import pairwise_iou
+from detectron2.structures import Instances, pairwise_iou
 
 from .base import BaseTracker, select_tracked
 from .matching import embedding_cost, forbid_class_mismatch, matched_pairs, pairwise_mask_iou
@@ -105,7 +105,12 @@ class EmbeddingTracker(BaseTracker):
         candidates = torch.nonzero(instances.scores >= self.score_thr).view(-1)
         if self.mode == "memory":
             candidates = self._drop_duplicates(instances, candidates)
-        det = instances[candidates]
+        det = Instances(  # the fields association reads (no copy of masks)
+            instances.image_size,
+            scores=instances.scores[candidates],
+            pred_classes=instances.pred_classes[candidates],
+            embeds=instances.embeds[candidates],
+        )
         det_embeds = det.embeds.float().cpu()
         self._forget_old()
         det_to_track = self._associate(det, det_embeds)
@@ -123,17 +128,21 @@ class EmbeddingTracker(BaseTracker):
         """Keep, in order of score, the candidates that overlap no kept one by ``dup_iou_thr``."""
         if self.dup_iou_thr >= 1 or len(candidates) < 2:
             return candidates
-        order = candidates[torch.argsort(instances.scores[candidates], descending=True)]
-        sub = instances[order]
-        if sub.has("pred_masks"):
-            overlap = mask_iou(sub.pred_masks.bool())
+        rank = torch.argsort(instances.scores[candidates], descending=True)
+        order = candidates[rank]
+        if instances.has("pred_masks"):
+            masks = instances.pred_masks
+            masks = masks if len(candidates) == len(instances) else masks[candidates]
+            overlap = mask_iou(masks)[rank][:, rank]
         else:
-            overlap = pairwise_iou(sub.pred_boxes, sub.pred_boxes)
-        keep = []
-        for i in range(len(order)):
-            if not keep or float(overlap[i, keep].max()) <= self.dup_iou_thr:
-                keep.append(i)
-        return torch.sort(order[keep]).values
+            boxes = instances.pred_boxes[order]
+            overlap = pairwise_iou(boxes, boxes)
+        duplicate = overlap.numpy() > self.dup_iou_thr
+        dropped = np.zeros(len(order), dtype=bool)
+        for i in range(len(order)):  # greedy, by score: a kept one drops what it overlaps
+            if not dropped[i]:
+                dropped[i + 1 :] |= duplicate[i, i + 1 :]
+        return torch.sort(order[torch.from_numpy(~dropped)]).values
 
     def _forget_old(self):
         if not len(self.track_ids):
@@ -159,12 +168,12 @@ class EmbeddingTracker(BaseTracker):
             cosine = 1.0 - embedding_cost(self.track_embeds, det_embeds)
             similarity = similarity.masked_fill(cosine < self.min_cosine, -1)
         similarity = self._class_gate(similarity, det, fill=-1)
-        taken = torch.zeros(len(self.track_ids), dtype=torch.bool)
+        similarity = similarity.numpy().copy()
         for i in torch.argsort(det.scores, descending=True).tolist():
-            column = similarity[:, i].masked_fill(taken, -1)
-            j = int(column.argmax())
-            if float(column[j]) >= self.match_thr:
-                det_to_track[i], taken[j] = j, True
+            j = int(similarity[:, i].argmax())
+            if similarity[j, i] >= self.match_thr:
+                det_to_track[i] = j
+                similarity[j, :] = -1  # taken
         return det_to_track
 
     def _class_gate(self, matrix, det, fill=None):

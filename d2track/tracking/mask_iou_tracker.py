@@ -12,7 +12,7 @@ input rows with ``ID`` (:mod:`.base`).
 import torch
 
 from .base import BaseTracker, select_tracked
-from .matching import forbid_class_mismatch, matched_pairs, pairwise_mask_iou
+from .matching import forbid_class_mismatch, mask_rles, matched_pairs, pairwise_mask_iou
 
 __all__ = ["MaskIoUTracker"]
 
@@ -34,24 +34,24 @@ class MaskIoUTracker(BaseTracker):
 
     def reset(self):
         super().reset()
-        self._prev = None  # (masks (P, H, W), ids (P,), classes (P,)) of the previous frame
+        self._prev = None  # (mask RLEs, ids (P,), classes (P,)) of the previous frame
 
     def _track(self, instances, **_):
         if not instances.has("pred_masks"):
             raise ValueError("MaskIoUTracker.update: detections lack 'pred_masks' (N, H, W)")
         keep = torch.nonzero(instances.scores >= self.score_thr).view(-1)
-        masks = instances.pred_masks[keep].bool().cpu()
-        classes = instances.pred_classes[keep].cpu()
+        masks = instances.pred_masks if len(keep) == len(instances) else instances.pred_masks[keep]
+        rles, classes = mask_rles(masks), instances.pred_classes[keep].cpu()
         ids = torch.full((len(keep),), -1, dtype=torch.int64)
         if self._prev is not None and len(keep) and len(self._prev[1]):
-            cost = 1.0 - pairwise_mask_iou(self._prev[0], masks)
+            cost = 1.0 - pairwise_mask_iou(self._prev[0], rles)
             if not self.class_agnostic:
                 cost = forbid_class_mismatch(cost, self._prev[2], classes)
             rows, cols = matched_pairs(cost, threshold=1.0 - self.min_iou)
             ids[cols] = self._prev[1][rows]
         new = ids < 0
         ids[new] = self.new_ids(int(new.sum()))
-        self._prev = (masks, ids, classes)
+        self._prev = (rles, ids, classes)
         out_ids = torch.full((len(instances),), -1, dtype=torch.int64)
         out_ids[keep] = ids
         return select_tracked(instances, out_ids)

@@ -112,7 +112,9 @@ class MaskTrackRCNNTracker(BaseTracker):
                     ids[holder[col]] = -1
                 ids[i], best[col], holder[col] = self._tracks["ids"][col], score, i
         self._remember(instances, ids, order)
-        return select_tracked(instances[order], ids[order])
+        if not torch.equal(order, torch.arange(len(order))):
+            instances, ids = instances[order], ids[order]
+        return select_tracked(instances, ids)
 
     def _match_columns(self, instances):
         """Per detection: (track index, match score), or (-1, _) for the new-object column."""

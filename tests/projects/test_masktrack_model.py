@@ -15,7 +15,7 @@ from d2track.checkpoint import MissingWeightsError
 from d2track.projects.masktrack import RoIEmbedHead, match_logits
 
 REPO = Path(__file__).resolve().parents[2]
-TINY = REPO / "projects/MaskTrackRCNN/configs/masktrack_rcnn_tiny_400it_synthetic.py"
+TINY = REPO / "projects/MaskTrackRCNN/configs/masktrack_rcnn_tiny_800it_synthetic.py"
 
 
 def tiny_cfg():

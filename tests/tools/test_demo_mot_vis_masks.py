@@ -12,7 +12,7 @@ from detectron2.structures import Boxes, Instances
 from d2track.utils.testing import count_video_frames, run_tool_main
 
 REPO = Path(__file__).resolve().parents[2]
-TINY = REPO / "projects/MaskTrackRCNN/configs/masktrack_rcnn_tiny_400it_synthetic.py"
+TINY = REPO / "projects/MaskTrackRCNN/configs/masktrack_rcnn_tiny_800it_synthetic.py"
 
 
 def one_track(track_id):

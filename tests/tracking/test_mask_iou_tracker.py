@@ -56,3 +56,15 @@ def test_needs_masks_and_a_valid_threshold():
         MaskIoUTracker().update(inst)
     with pytest.raises(ValueError, match="min_iou"):
         MaskIoUTracker(min_iou=0)
+
+
+def test_pairwise_mask_iou_equals_the_dense_definition():
+    g = torch.Generator().manual_seed(0)
+    a = torch.rand(5, 17, 23, generator=g) > 0.6
+    b = torch.rand(4, 17, 23, generator=g) > 0.3
+    a[0] = False  # an empty mask
+    inter = (a[:, None] & b[None]).flatten(2).sum(-1).float()
+    union = (a[:, None] | b[None]).flatten(2).sum(-1).float()
+    expected = torch.where(union > 0, inter / union.clamp(min=1), torch.zeros_like(inter))
+    torch.testing.assert_close(pairwise_mask_iou(a, b), expected)
+    assert pairwise_mask_iou(a[:0], b).shape == (0, 4)

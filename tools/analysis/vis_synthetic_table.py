@@ -2,7 +2,7 @@
 """MaskTrack R-CNN's tracker, the embedding tracker and a mask-IoU baseline on synthetic VIS.
 
 For each seed the tiny MaskTrack R-CNN (``projects/MaskTrackRCNN/configs/
-masktrack_rcnn_tiny_400it_synthetic.py``) is trained with ``train.seed=<seed>`` into
+masktrack_rcnn_tiny_800it_synthetic.py``) is trained with ``train.seed=<seed>`` into
 ``<output>/seed<seed>/`` (or reused with ``--skip-train``); its
 detections, masks and track-head embeddings on the split are computed once and every tracker of
 :data:`TRACKERS` links them
@@ -55,7 +55,7 @@ from d2track.utils.seed_tables import (
 
 logger = logging.getLogger("d2track")
 REPO = Path(__file__).resolve().parents[2]
-CONFIG = "projects/MaskTrackRCNN/configs/masktrack_rcnn_tiny_400it_synthetic.py"
+CONFIG = "projects/MaskTrackRCNN/configs/masktrack_rcnn_tiny_800it_synthetic.py"
 #: short name -> (row name, tracker config)
 TRACKERS = {
     "masktrack": ("MaskTrack R-CNN tracker (as MMTracking)", L(MaskTrackRCNNTracker)()),
@@ -65,15 +65,15 @@ TRACKERS = {
     ),
     "embed_frame": (
         "embedding tracker, frame to frame (MinVIS)",
-        L(EmbeddingTracker)(mode="frame", score_thr=0.05, match_thr=0.5),
+        L(EmbeddingTracker)(mode="frame", score_thr=0.05, match_thr=0.7),
     ),
     "embed_memory": (
         "embedding tracker, memory bank (IDOL/CTVIS)",
-        L(EmbeddingTracker)(mode="memory", score_thr=0.2, init_score_thr=0.5, match_thr=0.5),
+        L(EmbeddingTracker)(mode="memory", score_thr=0.05, init_score_thr=0.5, match_thr=0.3),
     ),
     "mask_iou": (
         "per-frame Mask R-CNN + mask IoU linking",
-        L(MaskIoUTracker)(score_thr=0.2, min_iou=0.3),
+        L(MaskIoUTracker)(score_thr=0.6, min_iou=0.3),
     ),
 }
 COLUMNS = ("AP", "AP50", "AP75", "AR1", "AR10")

@@ -10,7 +10,7 @@ Examples::
     tools/demo/demo_mot_vis.py --config-file <config>.py --input 0 --show      # webcam 0
     tools/demo/demo_mot_vis.py --config-file <config>.py --input rtsp://host/stream --output out/
     tools/demo/demo_mot_vis.py \
-        --config-file projects/MaskTrackRCNN/configs/masktrack_rcnn_tiny_400it_synthetic.py \
+        --config-file projects/MaskTrackRCNN/configs/masktrack_rcnn_tiny_800it_synthetic.py \
         --weights model_final.pth --input frames/ --output masks.mp4 --score-thr 0.3
 
 ``--weights`` loads a whole tracking model; without it the config's ``model.detector_weights``
