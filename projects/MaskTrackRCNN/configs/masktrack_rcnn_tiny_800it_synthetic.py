@@ -13,11 +13,11 @@ there with MaskTrack R-CNN's tracker is 14.4 after 400 iterations and 26.0 after
 per-frame detector is most of the difference: the mask-IoU baseline goes from 9.4 to 29.3).
 
 One change to the CPU schedule besides the length: the gradient norm is clipped at 5, not 35.
-MaskTrack R-CNN's match logits are unnormalised dot products of ReLU embeddings; MMTracking trains them on a COCO
-detector at lr 0.00125, but from scratch at lr 0.01 (0.005 too) they grew until ``loss_match``
-jumped to 10-100 within 60-100 iterations, and the dead ReLUs never recovered (a constant
-``loss_match``; that run scored mask AP 1.1). Clipped at 5, ``loss_match`` falls steadily (0.2 at
-iteration 200).
+MaskTrack R-CNN's match logits are unnormalised dot products of ReLU embeddings; MMTracking
+trains them on a COCO detector at lr 0.00125, but from scratch at lr 0.01 (0.005 too) they grew
+until ``loss_match`` jumped to 10-100 within 60-100 iterations, and the dead ReLUs never
+recovered (a constant ``loss_match``; that run scored mask AP 1.1). Clipped at 5, ``loss_match``
+falls steadily (0.2 at iteration 200).
 """
 
 from detectron2.layers import ShapeSpec
