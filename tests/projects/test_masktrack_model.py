@@ -1,5 +1,6 @@
 """MaskTrack R-CNN: the track head's loss, training and tracking on synthetic VIS frames."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,8 @@ from detectron2.structures import Boxes, Instances
 from detectron2.utils.events import EventStorage
 
 from d2track.checkpoint import MissingWeightsError
+from d2track.engine import inference_on_dataset
+from d2track.evaluation import VISEvaluator, evaluate_vis_files
 from d2track.projects.masktrack import RoIEmbedHead, match_logits
 
 REPO = Path(__file__).resolve().parents[2]
@@ -155,3 +158,24 @@ def test_youtube_vis_configs_follow_mmtracking_schedule(year, epoch):
     assert lr((8 * epoch + 1) / cfg.train.max_iter) == pytest.approx(0.1)
     assert lr((11 * epoch + 1) / cfg.train.max_iter) == pytest.approx(0.01)
     assert cfg.optimizer.lr == 0.00125 and cfg.train.grad_clip.max_norm == 35.0
+
+
+def test_format_only_results_load_and_score_as_in_process(tmp_path):
+    """The CodaLab zip of a format-only run, scored from disk, gives the evaluator's numbers."""
+    cfg = tiny_cfg()
+    cfg.model.detector.roi_heads.box_predictor.test_topk_per_image = 5
+    cfg.dataloader.test.dataset_dicts.num_videos = 1
+    torch.manual_seed(0)
+    model = instantiate(cfg.model).eval()
+    model.load_state_dict(model.state_dict())
+    name = cfg.dataloader.test.dataset_dicts.names
+    written = VISEvaluator(name, format_only=True, output_dir=str(tmp_path), distributed=False)
+    scored = VISEvaluator(name, distributed=False)
+    results = inference_on_dataset(model, instantiate(cfg.dataloader.test), [written, scored])
+    video_id = instantiate(cfg.dataloader.test.dataset_dicts)[0]["video_id"]
+    gt_path = tmp_path / "gt.json"
+    gt_path.write_text(json.dumps(scored._ground_truth([video_id])))
+    from_disk = evaluate_vis_files(str(gt_path), str(tmp_path / "results_submission.zip"))
+    assert len(json.loads((tmp_path / "results.json").read_text())) > 0
+    for metric in ("AP", "AP50", "AP75", "AR1", "AR10"):
+        assert 100 * from_disk[metric] == pytest.approx(results["segm"][metric]), metric
