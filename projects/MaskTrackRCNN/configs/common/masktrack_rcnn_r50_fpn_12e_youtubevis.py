@@ -37,7 +37,7 @@ from .masktrack_rcnn_r50_fpn import model
 EPOCHS = 12
 LR_STEPS = (8, 11)
 IMS_PER_BATCH = 8
-#: images in each year's train json (one per annotated frame), as MMTracking loads them
+#: images in each year's train json (one per annotated frame); not checked against the jsons here
 TRAIN_FRAMES = {"2019": 61845, "2021": 90160}
 
 _RESIZE = L(T.ResizeShortestEdge)(short_edge_length=360, max_size=640)
