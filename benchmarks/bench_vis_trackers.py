@@ -137,7 +137,7 @@ def main(argv=None):
         what = f"MaskTrack R-CNN R50-FPN, 640x360, {args.model_detections} detections"
         rows.append({"what": what, "instances": args.model_detections, "ms/frame": ms})
     print(tabulate(rows, headers="keys", tablefmt="github", floatfmt=".2f"))
-    record = dict(args=vars(args), machine=machine_info(), threads=args.threads, rows=rows)
+    record = dict(args=vars(args), machine=machine_info(), rows=rows)
     dump_json(record, OUT / "vis_trackers_cpu.json")
     return record
 

@@ -30,7 +30,13 @@ import torch
 from detectron2.structures import Instances, pairwise_iou
 
 from .base import BaseTracker, select_tracked
-from .matching import embedding_cost, forbid_class_mismatch, matched_pairs, pairwise_mask_iou
+from .matching import (
+    embedding_cost,
+    forbid_class_mismatch,
+    mask_rles,
+    matched_pairs,
+    pairwise_mask_iou,
+)
 
 __all__ = ["EmbeddingTracker", "bi_softmax", "mask_iou"]
 
@@ -51,8 +57,9 @@ def bi_softmax(det_embeds, track_embeds):
 
 
 def mask_iou(masks):
-    """(N, N) IoU of N binary masks (N, H, W)."""
-    return pairwise_mask_iou(masks, masks)
+    """(N, N) IoU of N binary masks (N, H, W), the masks encoded once."""
+    rles = mask_rles(masks)
+    return pairwise_mask_iou(rles, rles)
 
 
 class EmbeddingTracker(BaseTracker):
