@@ -1,4 +1,4 @@
-"""The four first-wave trackers, for ``model.tracker`` of a :class:`TrackingByDetection` model.
+"""The trackers of the MOT projects, for ``model.tracker`` of a :class:`TrackingByDetection` model.
 
 The tracker classes' defaults are the one source of their settings: those of MMTracking 0.x's
 MOT17 configs (see each class). Here is only what a method runs besides them:
@@ -7,7 +7,13 @@ MOT17 configs (see each class). Here is only what a method runs besides them:
 * ``deepsort``: ``deepsort_faster-rcnn_fpn_4e_mot17-private-half.py`` (needs a ReID model);
 * ``tracktor``: ``tracktor_faster-rcnn_r50_fpn_4e_mot17-private-half.py`` with ECC camera motion
   compensation (needs the detector's box head every frame; ReID for re-identification);
-* ``bytetrack``: ``bytetrack_yolox_x_crowdhuman_mot17-private-half.py``'s ``ByteTracker``.
+* ``bytetrack``: ``bytetrack_yolox_x_crowdhuman_mot17-private-half.py``'s ``ByteTracker``, with
+  MMTracking's output (detected boxes, tentative tracks too);
+* ``bytetrack_original``: the ByteTrack authors' ``BYTETracker`` (first association at weighted
+  IoU 0.2, tracks start above 0.6 and are output from their second match, Kalman boxes out),
+  which scores higher on noisy detections (``benchmarks/README.md``);
+* ``qdtrack``: ``qdtrack_faster-rcnn_r50_fpn_4e_mot17-private-half.py``'s ``QuasiDenseTracker``
+  (needs a model that embeds its detections: ``projects/QDTrack``).
 
 Any argument can still be set or searched from the command line, e.g.
 ``model.tracker.init_track_thr=0.6`` or a list for ``tools/analysis/mot_param_search.py``.
@@ -15,10 +21,18 @@ Any argument can still be set or searched from the command line, e.g.
 
 from detectron2.config import LazyCall as L
 
-from d2track.tracking import ByteTracker, DeepSORTTracker, SORTTracker, TracktorTracker
+from d2track.tracking import (
+    ByteTracker,
+    DeepSORTTracker,
+    QuasiDenseTracker,
+    SORTTracker,
+    TracktorTracker,
+)
 from d2track.tracking.motion import CameraMotionCompensation
 
 sort = L(SORTTracker)()
 deepsort = L(DeepSORTTracker)()
 tracktor = L(TracktorTracker)(cmc=L(CameraMotionCompensation)())
-bytetrack = L(ByteTracker)()
+bytetrack = L(ByteTracker)(output_box="detection", output_tentative=True)
+bytetrack_original = L(ByteTracker)(high_match_iou_thr=0.2, init_track_thr=0.6, num_tentatives=2)
+qdtrack = L(QuasiDenseTracker)()

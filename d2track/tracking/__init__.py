@@ -17,6 +17,7 @@ from .matching import (
     linear_assignment,
     pairwise_mask_iou,
 )
+from .quasi_dense_tracker import QuasiDenseTracker
 from .sort_tracker import DeepSORTTracker, SORTTracker
 from .sot import LostDetector, SiameseRPNTracker, SingleObjectTracker
 from .tracktor import TracktorTracker
@@ -30,6 +31,7 @@ __all__ = [
     "LostDetector",
     "MaskIoUTracker",
     "MaskTrackRCNNTracker",
+    "QuasiDenseTracker",
     "SORTTracker",
     "SiameseRPNTracker",
     "SingleObjectTracker",

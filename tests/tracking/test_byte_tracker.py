@@ -4,6 +4,9 @@ from detectron2.structures import Boxes, Instances
 
 from d2track.tracking.byte_tracker import ByteTracker
 
+# MMTracking's output: the detected boxes, tentative tracks included.
+MMTRACKING = dict(output_box="detection", output_tentative=True)
+
 
 def frame(boxes, scores=None, classes=None):
     """One frame's detections from (N, 4) xyxy boxes; score 0.9 and class 0 by default."""
@@ -36,7 +39,7 @@ def test_two_objects_crossing_keep_ids():
 
 
 def test_short_occlusion_keeps_id_long_one_does_not():
-    tracker = ByteTracker(num_frames_retain=30)
+    tracker = ByteTracker(num_frames_retain=30, **MMTRACKING)
     for t in range(10):
         assert tracker.update(frame([box(100 + 5 * t)])).ID.tolist() == [0]
     for t in range(10, 15):  # hidden for 5 frames; the Kalman box keeps moving
@@ -60,7 +63,7 @@ def test_low_score_detection_continues_track_but_never_starts_one():
 
 
 def test_new_tracks_need_init_track_thr():
-    tracker = ByteTracker(init_track_thr=0.7, high_score_thr=0.6)
+    tracker = ByteTracker(init_track_thr=0.7, high_score_thr=0.6, **MMTRACKING)
     out = tracker.update(frame([box(0), box(200), box(400)], scores=[0.65, 0.75, 0.3]))
     assert ids_by_x(out) == {200: 0}
     out = tracker.update(frame([box(0), box(200), box(400)], scores=[0.69, 0.75, 0.5]))
@@ -70,7 +73,7 @@ def test_new_tracks_need_init_track_thr():
 
 
 def test_tentative_tracks_are_output_and_dropped_when_missed():
-    tracker = ByteTracker(num_tentatives=3)
+    tracker = ByteTracker(num_tentatives=3, **MMTRACKING)
     tracker.update(frame([box(0)]))  # frame 0: tracks start confirmed
     # A new object at frame 1 is output at once with a tentative id (MMTracking does too) ...
     assert ids_by_x(tracker.update(frame([box(0), box(300)]))) == {0: 0, 300: 1}
@@ -95,7 +98,7 @@ def test_classes_are_tracked_separately():
 
 
 def test_reset_restarts_ids_and_empty_frames():
-    tracker = ByteTracker()
+    tracker = ByteTracker(**MMTRACKING)
     out = tracker.update(frame([]))
     assert len(out) == 0 and out.ID.dtype == torch.int64
     tracker.update(frame([box(0), box(200)]))
@@ -105,14 +108,52 @@ def test_reset_restarts_ids_and_empty_frames():
     assert tracker.update(frame([box(400), box(0)])).ID.tolist() == [0, 1]
 
 
-def test_outputs_detected_boxes_and_keeps_fields():
-    tracker = ByteTracker()
+def test_mmtracking_output_is_detected_boxes_and_keeps_fields():
+    tracker = ByteTracker(**MMTRACKING)
     tracker.update(frame([box(0)]))
     inst = frame([box(7.5)])
     inst.extra = torch.tensor([42])
     out = tracker.update(inst)
     assert out.pred_boxes.tensor.tolist() == inst.pred_boxes.tensor.tolist()
     assert out.extra.tolist() == [42] and out.image_size == (480, 640)
+
+
+def test_default_output_is_the_updated_kalman_box_of_confirmed_tracks():
+    tracker = ByteTracker(num_tentatives=2)
+    tracker.update(frame([box(0)]))  # frame 0: confirmed at once, its state is its detection
+    inst = frame([box(0), box(300)])
+    inst.pred_boxes.tensor[0] += 6.0  # a jittered detection of a still object
+    out = tracker.update(inst)
+    # The new object (x=300) waits for its second match; the old one is output with its
+    # Kalman state, pulled towards the detection but not onto it.
+    assert out.ID.tolist() == [0]
+    x0 = out.pred_boxes.tensor[0, 0].item()
+    assert 0.0 < x0 < 6.0
+    assert out.pred_boxes.tensor[0].tolist() == pytest.approx(
+        tracker.tracks.kalman_boxes([0])[0].tolist(), abs=1e-4
+    )
+    assert tracker.update(frame([box(0), box(300)])).ID.tolist() == [0, 1]  # now confirmed
+
+
+def test_kalman_output_is_closer_to_the_truth_on_jittered_detections():
+    gen = torch.Generator().manual_seed(0)
+    errors = {"detection": [], "kalman": []}
+    for output_box in errors:
+        tracker = ByteTracker(output_box=output_box)
+        for t in range(60):
+            truth = torch.tensor(box(100 + 4 * t))
+            noisy = truth + 3 * torch.randn(4, generator=gen.manual_seed(t))
+            out = tracker.update(frame([noisy.tolist()]))
+            assert out.ID.tolist() == [0]
+            if t >= 10:  # after the filter settles
+                errors[output_box].append((out.pred_boxes.tensor[0] - truth).abs().mean())
+    detection, kalman = (torch.stack(e).mean().item() for e in errors.values())
+    assert kalman < 0.8 * detection, (kalman, detection)
+
+
+def test_bad_output_box_is_refused():
+    with pytest.raises(ValueError, match="output_box must be 'detection' or 'kalman'"):
+        ByteTracker(output_box="state")
 
 
 @pytest.mark.parametrize("field", ["pred_boxes", "scores", "pred_classes"])
