@@ -12,6 +12,7 @@ MOT17 configs (see each class). Here is only what a method runs besides them:
 * ``bytetrack_original``: the ByteTrack authors' ``BYTETracker`` (first association at weighted
   IoU 0.2, tracks start above 0.6 and are output from their second match, Kalman boxes out),
   which scores higher on noisy detections (``benchmarks/README.md``);
+* ``ocsort``: ``ocsort_yolox_x_crowdhuman_mot17-private-half.py``'s ``OCSORTTracker``;
 * ``qdtrack``: ``qdtrack_faster-rcnn_r50_fpn_4e_mot17-private-half.py``'s ``QuasiDenseTracker``
   (needs a model that embeds its detections: ``projects/QDTrack``).
 
@@ -24,6 +25,7 @@ from detectron2.config import LazyCall as L
 from d2track.tracking import (
     ByteTracker,
     DeepSORTTracker,
+    OCSORTTracker,
     QuasiDenseTracker,
     SORTTracker,
     TracktorTracker,
@@ -35,4 +37,5 @@ deepsort = L(DeepSORTTracker)()
 tracktor = L(TracktorTracker)(cmc=L(CameraMotionCompensation)())
 bytetrack = L(ByteTracker)(output_box="detection", output_tentative=True)
 bytetrack_original = L(ByteTracker)(high_match_iou_thr=0.2, init_track_thr=0.6, num_tentatives=2)
+ocsort = L(OCSORTTracker)()
 qdtrack = L(QuasiDenseTracker)()

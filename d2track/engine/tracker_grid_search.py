@@ -50,9 +50,10 @@ def tracker_grid(tracker_cfg):
 class ReplayDetections(nn.Module):
     """A :class:`TrackingByDetection` whose per-frame tracker inputs are computed once.
 
-    The first pass detects (and embeds) every frame; later passes only run the tracker. Only the
-    detections and ``frame_id`` are kept (no image, features or regressor), so trackers that need
-    the frame's detector cannot be replayed.
+    The first pass detects (and embeds) every frame; later passes only run the tracker. The
+    detections, ``frame_id`` and ``video`` are kept, and the frame (``image``) for trackers that
+    read it (``needs_image``: camera motion compensation); not the features or the regressor, so
+    trackers that need the frame's detector cannot be replayed.
     """
 
     def __init__(self, model):
@@ -69,7 +70,8 @@ class ReplayDetections(nn.Module):
             key = (frame.get("video_id"), frame.get("frame_id"))
             if key not in self._cache:
                 detections, context = self.model.detect(frame)
-                self._cache[key] = (detections.to("cpu"), {"frame_id": context.get("frame_id")})
+                kept = {k: context[k] for k in ("frame_id", "video", "image") if k in context}
+                self._cache[key] = (detections.to("cpu"), kept)
             detections, context = self._cache[key]
             instances = self.model.tracker.update(detections, **dict(context))
             outputs.append({"instances": instances})

@@ -17,6 +17,7 @@ from .matching import (
     linear_assignment,
     pairwise_mask_iou,
 )
+from .ocsort_tracker import OCSORTTracker
 from .quasi_dense_tracker import QuasiDenseTracker
 from .sort_tracker import DeepSORTTracker, SORTTracker
 from .sot import LostDetector, SiameseRPNTracker, SingleObjectTracker
@@ -31,6 +32,7 @@ __all__ = [
     "LostDetector",
     "MaskIoUTracker",
     "MaskTrackRCNNTracker",
+    "OCSORTTracker",
     "QuasiDenseTracker",
     "SORTTracker",
     "SiameseRPNTracker",

@@ -22,6 +22,8 @@ Keyword arguments of ``update`` (``frame_context``) carry what some trackers nee
 detections; a tracker ignores the ones it does not use:
 
 * ``frame_id`` (int): 0-based frame index in the video; default: one more than the last call.
+* ``video`` (str or int): the video's name (or id), e.g. to key a camera motion cache
+  (:class:`~d2track.tracking.motion.CachedCMC`).
 * ``image`` (ndarray): (H, W, 3) BGR uint8 frame, for camera motion compensation.
 * ``box_regressor`` (callable): ``boxes (M, 4) Tensor -> (boxes (M, 4), scores (M,))``, the
   detector's box head applied to given boxes on this frame (Tracktor).

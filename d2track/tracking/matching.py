@@ -8,6 +8,10 @@ For many objects the work is kept proportional to the pairs that can match: pair
 candidate on both sides are matched directly and only the contested rest goes to the solver
 (:func:`sparse_linear_assignment`), and :func:`match_by_iou` only looks at overlapping boxes
 (:func:`overlapping_pairs`) instead of the T x D IoU matrix.
+
+The motion cues of OC-SORT and Hybrid-SORT (:func:`center_directions`, :func:`direction_cost`,
+:func:`height_iou`) are element-wise over broadcast arrays, so that a tracker evaluates them on
+dense (T, D) grids or on the candidate pairs of :func:`overlapping_pairs` alike.
 """
 
 import lap
@@ -27,6 +31,9 @@ __all__ = [
     "overlapping_pairs",
     "match_by_iou",
     "iou_cost",
+    "center_directions",
+    "direction_cost",
+    "height_iou",
     "embedding_cost",
     "forbid_class_mismatch",
     "mask_rles",
@@ -186,6 +193,62 @@ def _box_iou_numpy(a, b):
     area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
     union = area_a[:, None] + area_b[None, :] - inter
     return np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
+
+
+def center_directions(from_boxes, to_boxes):
+    """Unit vectors from the centres of ``from_boxes`` to the centres of ``to_boxes``.
+
+    Args:
+        from_boxes (ndarray): (..., 4) ``XYXY_ABS``.
+        to_boxes (ndarray): (..., 4) ``XYXY_ABS``, broadcastable with ``from_boxes``.
+
+    Returns:
+        ndarray: (..., 2) float64 ``dx, dy`` of length 1, or 0 where the centres coincide.
+    """
+    a = np.asarray(from_boxes, dtype=np.float64)
+    b = np.asarray(to_boxes, dtype=np.float64)
+    delta = 0.5 * ((b[..., :2] + b[..., 2:]) - (a[..., :2] + a[..., 2:]))
+    norm = np.sqrt((delta**2).sum(axis=-1, keepdims=True))
+    return np.divide(delta, norm, out=np.zeros_like(delta), where=norm > 0)
+
+
+def direction_cost(directions, from_boxes, to_boxes):
+    """Velocity-direction consistency cost (OC-SORT's observation-centric momentum).
+
+    For a track moving along ``directions`` whose earlier observation is ``from_boxes``, the cost
+    of a candidate ``to_boxes`` is ``(theta - pi / 2) / pi`` for the angle ``theta`` between the
+    track's direction and the direction from ``from_boxes`` to the candidate (centre to centre):
+    -0.5 straight ahead, 0 at a right angle, 0.5 straight back, and 0 where a direction is
+    undefined (zero vector: a track with one observation, or a candidate at the same centre).
+
+    Args:
+        directions (ndarray): (..., 2) unit (or zero) ``dx, dy`` vectors.
+        from_boxes (ndarray): (..., 4) ``XYXY_ABS``.
+        to_boxes (ndarray): (..., 4) ``XYXY_ABS``; the three broadcast together.
+
+    Returns:
+        ndarray: (...) float64 costs in [-0.5, 0.5].
+    """
+    cos = (np.asarray(directions) * center_directions(from_boxes, to_boxes)).sum(axis=-1)
+    return (np.arccos(np.clip(cos, -1.0, 1.0)) - 0.5 * np.pi) / np.pi
+
+
+def height_iou(boxes_a, boxes_b):
+    """Overlap of the vertical extents of two boxes over their union (Hybrid-SORT's height IoU,
+    whose product with IoU is its height-modulated IoU).
+
+    Args:
+        boxes_a (ndarray): (..., 4) ``XYXY_ABS``.
+        boxes_b (ndarray): (..., 4) ``XYXY_ABS``, broadcastable with ``boxes_a``.
+
+    Returns:
+        ndarray: (...) float64 in [0, 1]; 0 where the extents do not overlap.
+    """
+    a = np.asarray(boxes_a, dtype=np.float64)
+    b = np.asarray(boxes_b, dtype=np.float64)
+    inter = np.minimum(a[..., 3], b[..., 3]) - np.maximum(a[..., 1], b[..., 1])
+    union = np.maximum(a[..., 3], b[..., 3]) - np.minimum(a[..., 1], b[..., 1])
+    return np.divide(inter, union, out=np.zeros_like(inter), where=union > 0).clip(min=0)
 
 
 def embedding_cost(track_embeds, det_embeds, *, metric="cosine"):

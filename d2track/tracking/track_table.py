@@ -1,9 +1,13 @@
-"""A columnar store of tracks for the Kalman-filter trackers (SORT, DeepSORT, ByteTrack).
+"""A columnar store of tracks for the Kalman-filter trackers (SORT, DeepSORT, ByteTrack, OC-SORT).
 
 MMTracking 0.x keeps one Python dict per track and loops over them every frame; here each
 property is one array row-aligned over tracks, so prediction, association and pruning are array
 operations whatever the number of objects. Rows are addressed by position (``rows``: int64 index
 arrays); positions change when :meth:`TrackTable.keep` drops tracks, identities (``ids``) never.
+
+Observation-centric trackers (OC-SORT) also need each track's recent *observations* (matched
+detections, not Kalman states) and the Kalman state right after the last one: ``obs_memory > 0``
+keeps them (:meth:`TrackTable.previous_observations` looks them up).
 """
 
 import numpy as np
@@ -24,6 +28,11 @@ _COLUMNS = (
     "confirmed",
     "embeds",
     "num_embeds",
+    "obs_boxes",
+    "obs_scores",
+    "obs_frames",
+    "obs_mean",
+    "obs_cov",
 )
 
 
@@ -42,18 +51,29 @@ class TrackTable:
         embeds (ndarray): (T, K, D) the last ``K = embed_memory`` appearance embeddings (ring
             buffer, zeros where unused); (T, 0, 0) when ``embed_memory`` is 0.
         num_embeds (ndarray): (T,) int64 embeddings written so far.
+        obs_boxes (ndarray): (T, K, 4) the last ``K = obs_memory`` observations (matched
+            detection boxes, ``XYXY_ABS``) as a ring buffer: a track's n-th observation
+            (n = 1 .. ``hits``) is in slot ``(n - 1) % K``.
+        obs_scores (ndarray): (T, K) their detection scores (nan where not given).
+        obs_frames (ndarray): (T, K) int64 their frames, -1 in unused slots.
+        obs_mean (ndarray): (T, 8) the Kalman state right after the last observation (the
+            posterior that a re-update starts from); (T, 0) when ``obs_memory`` is 0.
+        obs_cov (ndarray): (T, 8, 8) its covariance; (T, 0, 0) when ``obs_memory`` is 0.
     """
 
-    def __init__(self, *, kalman_filter=None, num_tentatives=3, embed_memory=0):
+    def __init__(self, *, kalman_filter=None, num_tentatives=3, embed_memory=0, obs_memory=0):
         """
         Args:
             kalman_filter (KalmanFilter or None): motion model; a default one if None.
             num_tentatives (int): matched frames (the first included) that confirm a track.
             embed_memory (int): how many past embeddings a track keeps (0: none).
+            obs_memory (int): how many past observations a track keeps, with the Kalman state
+                after the last one (0: none).
         """
         self.kf = kalman_filter if kalman_filter is not None else KalmanFilter()
         self.num_tentatives = int(num_tentatives)
         self.embed_memory = int(embed_memory)
+        self.obs_memory = int(obs_memory)
         self.clear()
 
     def clear(self):
@@ -68,11 +88,17 @@ class TrackTable:
         self.confirmed = np.zeros(0, dtype=bool)
         self.embeds = np.zeros((0, self.embed_memory, 0), dtype=np.float32)
         self.num_embeds = np.zeros(0, dtype=np.int64)
+        k, state = self.obs_memory, 8 if self.obs_memory else 0
+        self.obs_boxes = np.zeros((0, k, 4))
+        self.obs_scores = np.zeros((0, k))
+        self.obs_frames = np.zeros((0, k), dtype=np.int64)
+        self.obs_mean = np.zeros((0, state))
+        self.obs_cov = np.zeros((0, state, state))
 
     def __len__(self):
         return len(self.ids)
 
-    def add(self, *, ids, classes, boxes, frame_id, confirmed, embeds=None):
+    def add(self, *, ids, classes, boxes, frame_id, confirmed, embeds=None, scores=None):
         """Start tracks at new detections.
 
         Args:
@@ -82,6 +108,7 @@ class TrackTable:
             frame_id (int): current frame.
             confirmed (bool): whether the tracks start confirmed.
             embeds (ndarray or None): (n, D) appearance, required when ``embed_memory > 0``.
+            scores (ndarray or None): (n,) detection scores, kept when ``obs_memory > 0``.
         """
         n = len(ids)
         if n == 0:
@@ -98,11 +125,40 @@ class TrackTable:
             "confirmed": np.full(n, bool(confirmed) or self.num_tentatives <= 1),
             "embeds": self._new_embeds(n, embeds),
             "num_embeds": np.zeros(n, dtype=np.int64),
+            **self._new_observations(n, mean, cov),
         }
         for name in _COLUMNS:
             setattr(self, name, np.concatenate([getattr(self, name), new[name]]))
+        rows = np.arange(len(self) - n, len(self))
         if self.embed_memory:
-            self._write_embeds(np.arange(len(self) - n, len(self)), embeds)
+            self._write_embeds(rows, embeds)
+        if self.obs_memory:
+            self._write_observations(rows, new["boxes"], scores, frame_id)
+
+    def _new_observations(self, n, mean, cov):
+        k = self.obs_memory
+        if not k:
+            return {
+                "obs_boxes": np.zeros((n, 0, 4)),
+                "obs_scores": np.zeros((n, 0)),
+                "obs_frames": np.zeros((n, 0), dtype=np.int64),
+                "obs_mean": np.zeros((n, 0)),
+                "obs_cov": np.zeros((n, 0, 0)),
+            }
+        return {
+            "obs_boxes": np.zeros((n, k, 4)),
+            "obs_scores": np.full((n, k), np.nan),
+            "obs_frames": np.full((n, k), -1, dtype=np.int64),
+            "obs_mean": mean.copy(),
+            "obs_cov": cov.copy(),
+        }
+
+    def _write_observations(self, rows, boxes, scores, frame_id):
+        """Store observation number ``hits`` of ``rows`` (call after counting it in ``hits``)."""
+        slot = (self.hits[rows] - 1) % self.obs_memory
+        self.obs_boxes[rows, slot] = boxes
+        self.obs_scores[rows, slot] = np.nan if scores is None else scores
+        self.obs_frames[rows, slot] = frame_id
 
     def _new_embeds(self, n, embeds):
         if not self.embed_memory:
@@ -128,7 +184,7 @@ class TrackTable:
             return
         self.mean[rows], self.cov[rows] = self.kf.predict(self.mean[rows], self.cov[rows])
 
-    def update(self, rows, boxes, frame_id, *, embeds=None):
+    def update(self, rows, boxes, frame_id, *, embeds=None, scores=None):
         """Record matches: Kalman-correct ``rows`` (m,) with detections ``boxes`` (m, 4) xyxy.
 
         Args:
@@ -136,6 +192,7 @@ class TrackTable:
             boxes (ndarray): (m, 4) ``XYXY_ABS`` matched detections.
             frame_id (int): current frame.
             embeds (ndarray or None): (m, D) matched appearance when ``embed_memory > 0``.
+            scores (ndarray or None): (m,) detection scores, kept when ``obs_memory > 0``.
         """
         if not len(rows):
             return
@@ -148,6 +205,9 @@ class TrackTable:
         self.confirmed[rows] |= self.hits[rows] >= self.num_tentatives
         if self.embed_memory:
             self._write_embeds(rows, embeds)
+        if self.obs_memory:
+            self.obs_mean[rows], self.obs_cov[rows] = self.mean[rows], self.cov[rows]
+            self._write_observations(rows, self.boxes[rows], scores, frame_id)
 
     def keep(self, mask):
         """Keep only the tracks where ``mask`` (T,) bool is True."""
@@ -166,6 +226,34 @@ class TrackTable:
     def kalman_boxes(self, rows):
         """(m, 4) ``XYXY_ABS`` boxes of the Kalman states at ``rows``."""
         return xyah_to_xyxy(self.mean[rows, :4])
+
+    def previous_observations(self, rows, since, before):
+        """For each track, its oldest kept observation made in ``[since, before)``, or if there
+        is none its latest one before ``before`` (needs ``obs_memory > 0``).
+
+        OC-SORT's observation ``delta_t`` frames back: a track's observation at ``t - delta_t``,
+        else the nearest later one, else (occluded then) its last one.
+
+        Args:
+            rows (ndarray): (m,) int64 track rows.
+            since (ndarray or int): (m,) first frame of the window.
+            before (ndarray or int): (m,) frame after the window.
+
+        Returns:
+            tuple: ``boxes`` (m, 4) ``XYXY_ABS`` and ``found`` (m,) bool, False (and zero boxes)
+            for tracks with no kept observation before ``before``.
+        """
+        frames = self.obs_frames[rows]
+        since = np.broadcast_to(since, len(frames))[:, None]
+        before = np.broadcast_to(before, len(frames))[:, None]
+        earlier = (frames >= 0) & (frames < before)
+        window = earlier & (frames >= since)
+        oldest = np.where(window, frames, np.iinfo(np.int64).max).argmin(axis=1)
+        latest = np.where(earlier, frames, -1).argmax(axis=1)
+        slot = np.where(window.any(axis=1), oldest, latest)
+        found = earlier.any(axis=1)
+        boxes = self.obs_boxes[rows, slot] * found[:, None]
+        return boxes, found
 
     def mean_embeds(self, rows):
         """(m, D) average of the stored embeddings of the tracks at ``rows``."""

@@ -7,8 +7,11 @@ import torch
 
 from d2track.tracking import matching
 from d2track.tracking.matching import (
+    center_directions,
+    direction_cost,
     embedding_cost,
     forbid_class_mismatch,
+    height_iou,
     iou_cost,
     linear_assignment,
     match_by_iou,
@@ -178,3 +181,32 @@ def test_overlapping_pairs_edge_cases():
     rows, cols, iou = overlapping_pairs(tracks, dets)
     assert rows.tolist() == [0, 1] and cols.tolist() == [2, 3]
     np.testing.assert_allclose(iou, [4 / 100, 25 / (605 * 10 + 100 - 25)])
+
+
+def test_center_directions_are_unit_vectors_or_zero():
+    a = np.array([0.0, 0, 2, 2])  # centre (1, 1)
+    b = np.array([[3.0, 4, 5, 6], [0.0, 0, 2, 2], [-10.0, 0, -8, 2]])  # (4, 5), (1, 1), (-8, 1)
+    np.testing.assert_allclose(center_directions(a, b), [[0.6, 0.8], [0.0, 0.0], [-1.0, 0.0]])
+
+
+def test_direction_cost_values_and_broadcasting():
+    # A track moving right (1, 0) from an observation centred at (1, 1), candidates ahead, at
+    # 45 degrees, at a right angle, behind and at the same centre.
+    origin = np.array([0.0, 0, 2, 2])
+    cands = np.array(
+        [[10.0, 0, 12, 2], [3.0, 3, 5, 5], [0.0, 5, 2, 7], [-6.0, 0, -4, 2], [0.0, 0, 2, 2]]
+    )
+    cost = direction_cost(np.array([1.0, 0.0]), origin, cands)
+    np.testing.assert_allclose(cost, [-0.5, -0.25, 0.0, 0.5, 0.0], atol=1e-12)
+    # No direction (a track seen once): 0 for every candidate.
+    np.testing.assert_allclose(direction_cost(np.zeros(2), origin, cands), 0.0)
+    # (T, 1) tracks against (1, D) candidates give the (T, D) grid.
+    dirs = np.array([[1.0, 0.0], [-1.0, 0.0]])
+    grid = direction_cost(dirs[:, None], origin[None, None], cands[None, :2])
+    np.testing.assert_allclose(grid, [[-0.5, -0.25], [0.5, 0.25]], atol=1e-12)
+
+
+def test_height_iou_values():
+    a = np.array([0.0, 0, 10, 10])
+    b = np.array([[0.0, 5, 10, 20], [50.0, 0, 60, 10], [0.0, 20, 10, 30]])
+    np.testing.assert_allclose(height_iou(a, b), [5 / 20, 1.0, 0.0])  # x is ignored

@@ -63,3 +63,47 @@ def test_predict_all_rows_equals_predict_by_index_and_prune_keeping_all():
     np.testing.assert_allclose(tables[0].mean[:, :4], before[:, :4] + before[:, 4:])
     tables[0].prune(frame_id=2, num_frames_retain=5)  # nothing to drop
     assert tables[0].ids.tolist() == [0, 1, 2] and tables[0].cov.shape == (3, 8, 8)
+
+
+def test_observation_memory_ring_and_previous_observations():
+    table = TrackTable(obs_memory=3)
+    box = lambda x: np.array([[x, 0.0, x + 10, 20]])  # noqa: E731
+    table.add(
+        ids=np.array([5]),
+        classes=np.zeros(1, np.int64),
+        boxes=box(0.0),
+        frame_id=0,
+        confirmed=True,
+        scores=np.array([0.9]),
+    )
+    np.testing.assert_array_equal(table.obs_mean, table.mean)
+    for f in (1, 2, 4, 5):  # frame 3 missed
+        table.predict(slice(None))
+        table.update(np.array([0]), box(10.0 * f), f, scores=np.array([f / 10]))
+    # Observations 1..5 of frames 0, 1, 2, 4, 5: the ring keeps the last 3, observation n in
+    # slot (n - 1) % 3.
+    assert table.hits.tolist() == [5] and table.obs_frames.tolist() == [[4, 5, 2]]
+    np.testing.assert_allclose(table.obs_scores, [[0.4, 0.5, 0.2]])
+    np.testing.assert_array_equal(table.obs_mean, table.mean)
+    table.predict(slice(None))
+    assert not np.array_equal(table.obs_mean, table.mean)  # the state after the observation
+    rows = np.array([0])
+    for since, before, want_x, found in [
+        (2, 6, 20.0, True),  # oldest in [2, 6): frame 2
+        (3, 6, 40.0, True),  # frame 3 missed: the next one, frame 4
+        (3, 5, 40.0, True),  # window [3, 5) holds frame 4 only
+        (5, 5, 40.0, True),  # empty window: the latest before frame 5
+        (0, 2, 0.0, False),  # frames 0 and 1 are out of the ring
+    ]:
+        boxes, ok = table.previous_observations(rows, since, before)
+        assert ok.tolist() == [found] and boxes[0, 0] == want_x, (since, before)
+    table.keep(np.array([False]))
+    assert table.obs_boxes.shape == (0, 3, 4) and table.obs_cov.shape == (0, 8, 8)
+
+
+def test_no_observation_memory_by_default():
+    table = TrackTable()
+    _add(table, [0, 1])
+    table.update(np.array([1]), np.array([[10.0, 0, 15, 22]]), 1)
+    assert table.obs_boxes.shape == (2, 0, 4) and table.obs_frames.shape == (2, 0)
+    assert table.obs_mean.shape == (2, 0) and table.obs_cov.shape == (2, 0, 0)

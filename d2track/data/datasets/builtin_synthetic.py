@@ -8,7 +8,15 @@ synthetic_<task>_<s>          CocoVID videos for ``task`` in vid, mot, sot, vis;
                               ``<s>``: train (20 videos), val (10), test (10: held
                               out for choosing recipes and tracker values, so that
                               the val numbers are not tuned); see :mod:`.synthetic`
+synthetic_mot_dance_<s>       hard MOT, as DanceTrack: 8-15 look-alike dancers that
+                              turn, stop, reverse and cross; static camera; 80 frames
+synthetic_mot_sports_<s>      hard MOT, as SportsMOT: 10-15 players in 3 kits, fast
+                              and erratic, panning and zooming camera; 80 frames
 ============================  ==========================================================
+
+The hard MOT splits (:data:`SYNTHETIC_HARD_MOT_SPLITS`, tasks ``mot_dance`` and ``mot_sports`` of
+:mod:`.synthetic_tasks`) have the same sizes, class (``pedestrian``) and format as
+``synthetic_mot_<s>``, so MOT configs switch to them by dataset name alone.
 """
 
 import os
@@ -18,11 +26,12 @@ from detectron2.data import DatasetCatalog, MetadataCatalog
 
 from .root import datasets_root
 from .synthetic_shapes import SHAPE_CLASSES, load_synthetic_shapes
-from .synthetic_tasks import SYNTHETIC_TASKS, synthetic_classes
+from .synthetic_tasks import synthetic_classes
 
 __all__ = [
     "SYNTHETIC_SHAPES_SPLITS",
     "SYNTHETIC_VIDEO_SPLITS",
+    "SYNTHETIC_HARD_MOT_SPLITS",
     "register_synthetic_shapes",
     "register_synthetic_videos",
     "register_all_synthetic",
@@ -34,11 +43,17 @@ SYNTHETIC_SHAPES_SPLITS = {
     "synthetic_shapes_val": (64, 1),
     "synthetic_shapes_mini": (16, 2),  # for smoke tests and quick checks
 }
+_SPLITS = ("train", "val", "test")
 # name -> (task, split)
 SYNTHETIC_VIDEO_SPLITS = {
     f"synthetic_{task}_{split}": (task, split)
-    for task in SYNTHETIC_TASKS
-    for split in ("train", "val", "test")
+    for task in ("vid", "mot", "sot", "vis")
+    for split in _SPLITS
+}
+SYNTHETIC_HARD_MOT_SPLITS = {
+    f"synthetic_{task}_{split}": (task, split)
+    for task in ("mot_dance", "mot_sports")
+    for split in _SPLITS
 }
 
 
@@ -68,7 +83,8 @@ def register_synthetic_videos(name, *, task, split, root=None, **overrides):
     """Register a synthetic video split (idempotent, generates nothing until loaded).
 
     Args:
-        task (str): vid, mot, sot or vis.
+        task (str): vid, mot, sot, vis, mot_dance or mot_sports (see
+            :data:`.synthetic_tasks.SYNTHETIC_TASKS`).
         split (str): train, val, ...
         root (str or None): cache folder; None: ``<datasets_root()>/synthetic_videos``.
         overrides: generation parameters (see :class:`.synthetic_tasks.SyntheticVideoParams`).
@@ -90,5 +106,5 @@ def _load_videos(name, task, split, root, overrides):
 def register_all_synthetic():
     for name, (num_images, seed) in SYNTHETIC_SHAPES_SPLITS.items():
         register_synthetic_shapes(name, num_images=num_images, seed=seed)
-    for name, (task, split) in SYNTHETIC_VIDEO_SPLITS.items():
+    for name, (task, split) in {**SYNTHETIC_VIDEO_SPLITS, **SYNTHETIC_HARD_MOT_SPLITS}.items():
         register_synthetic_videos(name, task=task, split=split)

@@ -4,6 +4,11 @@ Textured objects of several classes move at varied speeds, enter and leave the f
 deform and occlude each other; some videos have a moving camera, occluder bars, motion blur and
 noise, so that temporal methods have something to fix. Everything follows from one seed.
 
+Two hard MOT tasks are built to stress trackers where DanceTrack and SportsMOT do (one class,
+``pedestrian``; 80 frames a video; see :mod:`.synthetic_tasks`): ``mot_dance``, look-alike
+dancers that turn, stop, reverse and cross all the time before a static camera, and
+``mot_sports``, players in three kits, fast and erratic, filmed by a camera that pans and zooms.
+
 On disk (``<folder>`` is an ``--out`` folder or a cache folder ``<task>_<split>_<hash>``)::
 
     <folder>/annotations.json              CocoVID json (MMTracking's; 0-based frame ids)
@@ -12,6 +17,7 @@ On disk (``<folder>`` is an ``--out`` folder or a cache folder ``<task>_<split>_
 Command line::
 
     python -m d2track.data.datasets.synthetic --task mot --split train --out DIR [--num-videos N]
+    python -m d2track.data.datasets.synthetic --task mot_dance --split val --set looks=2
 """
 
 import argparse
@@ -35,6 +41,7 @@ from .synthetic_tasks import (
     FORMAT_VERSION,
     SYNTHETIC_TASKS,
     SyntheticVideoParams,
+    params_dict,
     params_hash,
     synthetic_classes,
     synthetic_params,
@@ -144,7 +151,7 @@ def write_synthetic_videos(params, out_dir, *, progress=False):
             _write_video(params, index, image_root, builder)
             bar.update(params.num_frames)
     info = {"description": "d2track synthetic videos", "version": FORMAT_VERSION}
-    info["params"] = dataclasses.asdict(params)
+    info["params"] = params_dict(params)
     with atomic_open(json_file, "w", encoding="utf-8") as f:
         json.dump(builder.to_dict(info), f, separators=(",", ":"), allow_nan=False)
     return json_file, image_root
@@ -165,7 +172,7 @@ def ensure_synthetic_videos(task, split, root=None, *, progress=False, **overrid
     the next generation removes it once that process is gone (see :mod:`.staging`).
 
     Args:
-        task (str): ``vid``, ``mot``, ``sot`` or ``vis``.
+        task (str): ``vid``, ``mot``, ``sot``, ``vis``, ``mot_dance`` or ``mot_sports``.
         split (str): ``train``, ``val``, ...; picks the default seed and size.
         root (str or None): parent folder of the cache.
         progress (bool): show a progress bar while generating.

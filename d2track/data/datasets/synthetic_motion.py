@@ -2,6 +2,10 @@
 
 All functions are pure given a numpy ``Generator``; positions are world pixels (the frame's
 top-left corner sits at the camera position) and arrays have one row per frame.
+
+The hard MOT tasks add :func:`turning_path` (abrupt turns, stops and reversals on curved arcs,
+which a constant-velocity Kalman filter mispredicts) and :func:`broadcast_camera` (a pan that
+speeds up, slows down and turns, and a drifting zoom).
 """
 
 import numpy as np
@@ -11,9 +15,11 @@ __all__ = [
     "sample_velocity",
     "crossing_path",
     "bouncing_path",
+    "turning_path",
     "wobble",
     "pose_track",
     "camera_path",
+    "broadcast_camera",
     "burst_schedule",
     "occluder_bar",
 ]
@@ -58,6 +64,39 @@ def bouncing_path(rng, *, num_frames, lo, hi, start=None, velocity):
     return reflect(start + np.outer(np.arange(num_frames), velocity), lo, hi)
 
 
+def turning_path(
+    rng, *, num_frames, lo, hi, start, velocity, change_prob, stop_prob, max_curvature, max_stop=6
+):
+    """Erratic motion reflected inside the box [lo, hi] (2,) each, from ``start`` (2,).
+
+    Each frame, with probability ``change_prob``, the heading jumps by 90 to 180 degrees either
+    way (up to a reversal), the speed becomes 0.5-1.5 times that of ``velocity``, the turn rate
+    is drawn again and, with probability ``stop_prob``, the object first stands still for
+    2..max_stop frames. In between, the heading turns at the rate (radians a frame, in
+    [-max_curvature, max_curvature]): arcs and loops rather than lines.
+
+    Returns:
+        np.ndarray: (T, 2) centres.
+    """
+    speed0, heading = np.hypot(*velocity), np.arctan2(velocity[1], velocity[0])
+    change = rng.random(num_frames) < change_prob
+    stop = rng.random(num_frames) < stop_prob
+    turn = rng.uniform(np.pi / 2, np.pi, num_frames) * rng.choice([-1.0, 1.0], num_frames)
+    rate = rng.uniform(-max_curvature, max_curvature, num_frames)
+    gain, pause = rng.uniform(0.5, 1.5, num_frames), rng.integers(2, max_stop + 1, num_frames)
+    steps, speed, turn_rate, still = np.zeros((num_frames, 2)), speed0, rate[0], 0
+    for t in range(1, num_frames):
+        if change[t]:
+            heading, speed, turn_rate = heading + turn[t], speed0 * gain[t], rate[t]
+            still = pause[t] if stop[t] else 0
+        if still > 0:
+            still -= 1
+            continue
+        heading += turn_rate
+        steps[t] = speed * np.cos(heading), speed * np.sin(heading)
+    return reflect(np.asarray(start, dtype=np.float64) + np.cumsum(steps, axis=0), lo, hi)
+
+
 def wobble(rng, *, num_frames, amplitude, velocity):
     """A sinusoidal sway (T, 2) across ``velocity`` so that motion is not exactly linear."""
     speed = np.hypot(*velocity)
@@ -90,6 +129,24 @@ def camera_path(rng, *, num_frames, speed, margin):
     jitter[0] = 0
     path = reflect(np.outer(np.arange(num_frames), velocity) + jitter, -margin, margin)
     return np.clip(path, -margin, margin)
+
+
+def broadcast_camera(rng, *, num_frames, speed, margin, max_zoom):
+    """A sports broadcast camera: pan (T, 2) from (0, 0) within +-margin, and zoom (T,).
+
+    The pan speed swells and fades between 0.2 and 1 times ``speed`` (pixels a frame) while its
+    direction drifts, and it bounces back at the margin; the zoom (about the frame centre) drifts
+    smoothly between 1 and ``1 + max_zoom``.
+    """
+    t = np.arange(num_frames)
+    period, phase = rng.uniform(20, 60, size=3), rng.uniform(0, 2 * np.pi, size=3)
+    gain = 0.6 + 0.4 * np.sin(2 * np.pi * t / period[0] + phase[0])
+    heading = rng.uniform(0, 2 * np.pi) + 0.8 * np.sin(2 * np.pi * t / period[1] + phase[1])
+    steps = (speed * gain)[:, None] * np.column_stack([np.cos(heading), np.sin(heading)])
+    steps[0] = 0
+    pan = np.clip(reflect(np.cumsum(steps, axis=0), -margin, margin), -margin, margin)
+    zoom = 1 + max_zoom * (0.5 - 0.5 * np.cos(2 * np.pi * t / period[2] + phase[2]))
+    return pan, zoom
 
 
 def burst_schedule(rng, *, num_frames, prob, max_burst=3):

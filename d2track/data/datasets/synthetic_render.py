@@ -19,6 +19,7 @@ __all__ = [
     "fill_polygon",
     "make_sprite",
     "background",
+    "pitch",
     "warp_sprite",
     "paste",
     "motion_blur",
@@ -163,6 +164,25 @@ def background(rng, height, width):
         image += amplitude * cv2.resize(low, (width, height), interpolation=cv2.INTER_CUBIC)
     image = 0.4 * image + 0.6 * image.mean(axis=2, keepdims=True) + rng.uniform(70, 130)
     image += rng.normal(0, 4, size=(height, width, 1)).astype(np.float32)
+    return np.clip(image, 0, 255).astype(np.uint8)
+
+
+def pitch(rng, height, width):
+    """A sports pitch: mown grass in stripes, white touchlines, halfway line and centre circle."""
+    x = np.arange(width, dtype=np.float32)
+    stripes = np.floor(x / rng.uniform(0.08, 0.14) / width) % 2  # mowing, across the pitch
+    grass = _hsv_to_bgr(rng.uniform(40, 55), rng.uniform(120, 200), rng.uniform(110, 150))
+    image = np.tile(grass * (0.92 + 0.16 * stripes)[:, None], (height, 1, 1))
+    low = rng.uniform(-1, 1, size=(6, 6, 1)).astype(np.float32)
+    image += 12 * cv2.resize(low, (width, height), interpolation=cv2.INTER_CUBIC)[..., None]
+    white, thick = (235, 235, 235), max(1, round(min(height, width) / 128))
+    inset = np.round(rng.uniform(0.04, 0.1, size=2) * (width, height)).astype(int)
+    cv2.rectangle(image, tuple(inset), (width - 1 - inset[0], height - 1 - inset[1]), white, thick)
+    middle = int(rng.uniform(0.35, 0.65) * width)
+    cv2.line(image, (middle, inset[1]), (middle, height - 1 - inset[1]), white, thick)
+    radius = int(rng.uniform(0.1, 0.16) * min(height, width))
+    cv2.circle(image, (middle, height // 2), radius, white, thick, lineType=cv2.LINE_AA)
+    image += rng.normal(0, 5, size=(height, width, 1)).astype(np.float32)
     return np.clip(image, 0, 255).astype(np.uint8)
 
 

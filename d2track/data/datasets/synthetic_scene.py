@@ -3,14 +3,22 @@
 A scene holds a background canvas larger than the frame (so that the camera can pan over it),
 objects as textured sprites with one pose per frame in drawing order, the camera path and per-frame
 blur and noise. :func:`render_frame` draws frame ``t`` and says which object owns each pixel.
+
+For the hard MOT tasks, objects may share a look (one sprite per look, each object's size set by
+its pose scale: ``mot_dance`` dancers are alike, ``mot_sports`` players wear team kits), follow
+:func:`~.synthetic_motion.turning_path` s, and the camera may zoom as well as pan
+(:attr:`Scene.zoom`; the pitch of ``mot_sports`` is :func:`~.synthetic_render.pitch`).
 """
 
+import dataclasses
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
 from . import synthetic_motion as motion
 from . import synthetic_render as render
+from .synthetic_tasks import SYNTHETIC_TASKS
 
 __all__ = ["SceneObject", "Scene", "sample_scene", "render_frame", "OCCLUDER_STYLE"]
 
@@ -22,13 +30,15 @@ class SceneObject:
     """A sprite with one world pose ``(cx, cy, angle, sx, sy)`` per frame, shape (T, 5).
 
     ``category`` indexes the task's classes; objects with ``annotated=False`` (occluders,
-    distractors) are drawn but never annotated.
+    distractors) are drawn but never annotated. Objects with the same ``look`` >= 0 share their
+    sprite (-1: a look of its own).
     """
 
     sprite: render.Sprite
     poses: np.ndarray
     category: int
     annotated: bool = True
+    look: int = -1
 
 
 @dataclass(frozen=True)
@@ -38,7 +48,7 @@ class Scene:
     ``background`` is (height + 2 * margin, width + 2 * margin, 3); ``camera`` (T, 2) holds the
     world position of the frame's top-left corner, within [-margin, margin]; ``blur`` (T, 2) the
     motion blur length in pixels (0: none) and angle; ``noise`` (T, 2) the Gaussian noise sigma
-    (0: none) and its seed.
+    (0: none) and its seed; ``zoom`` (T,) None (no zoom) or the zoom about the frame centre.
     """
 
     height: int
@@ -49,6 +59,7 @@ class Scene:
     camera: np.ndarray
     blur: np.ndarray
     noise: np.ndarray
+    zoom: np.ndarray = None
 
 
 def render_frame(scene, t):
@@ -61,12 +72,15 @@ def render_frame(scene, t):
     """
     height, width, margin = scene.height, scene.width, scene.margin
     camera = scene.camera[t]
-    x0, y0 = np.round(camera).astype(int) + margin
-    image = scene.background[y0 : y0 + height, x0 : x0 + width].copy()
+    if scene.zoom is None:
+        x0, y0 = np.round(camera).astype(int) + margin
+        image = scene.background[y0 : y0 + height, x0 : x0 + width].copy()
+    else:
+        image = _zoomed_view(scene, t)
     owner = np.full((height, width), -1, np.int16)
     placed = []
     for index, obj in enumerate(scene.objects):
-        pose = obj.poses[t] - (camera[0], camera[1], 0, 0, 0)
+        pose = _screen_pose(scene, obj.poses[t], t)
         placed.append(render.warp_sprite(obj.sprite, pose, height, width))
         if placed[-1] is not None:
             render.paste(image, owner, placed[-1], index)
@@ -77,20 +91,48 @@ def render_frame(scene, t):
     return image, owner, placed
 
 
+def _screen_pose(scene, pose, t):
+    """World ``pose`` (5,) in frame ``t``'s pixels: minus the camera, then zoomed if it zooms."""
+    pose = pose - (scene.camera[t, 0], scene.camera[t, 1], 0, 0, 0)
+    if scene.zoom is None:
+        return pose
+    zoom, centre = scene.zoom[t], np.array([scene.width, scene.height]) / 2
+    cx, cy = (pose[:2] - centre) * zoom + centre
+    return np.array([cx, cy, pose[2], pose[3] * zoom, pose[4] * zoom])
+
+
+def _zoomed_view(scene, t):
+    """The background seen in frame ``t`` of a zooming camera (zoom >= 1 stays on the canvas)."""
+    zoom, (cam_x, cam_y) = scene.zoom[t], scene.camera[t]
+    half_w, half_h = scene.width / 2, scene.height / 2
+    shift_x = half_w - zoom * (scene.margin + cam_x + half_w)
+    shift_y = half_h - zoom * (scene.margin + cam_y + half_h)
+    matrix = np.array([[zoom, 0, shift_x], [0, zoom, shift_y]])
+    size = (scene.width, scene.height)
+    return cv2.warpAffine(
+        scene.background, matrix, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT
+    )
+
+
 def sample_scene(rng, params, styles):
     """Compose one video of ``params`` (a ``SyntheticVideoParams``) with objects of ``styles``.
 
-    Annotated objects are drawn in random depth order (``mot``: smaller, i.e. farther, behind),
+    Annotated objects are drawn in random depth order (MOT tasks: smaller, i.e. farther, behind),
     look-alike distractors of the first one behind them and occluder bars in front of all.
 
     Returns:
         Scene
     """
-    margin, camera = _sample_camera(rng, params)
+    margin, camera, zoom = _sample_camera(rng, params)
     num_objects = rng.integers(params.min_objects, params.max_objects + 1)
-    objects = [_sample_object(rng, params, styles) for _ in range(num_objects)]
-    if params.task == "mot":
-        objects.sort(key=lambda obj: obj.sprite.mask.size)
+    base_hue = rng.uniform(0, 180) if params.looks > 1 else None  # kits apart on the hue circle
+    outfits = [_sample_outfit(rng, params, styles, k, base_hue) for k in range(params.looks)]
+    objects = [
+        _sample_object(rng, params, styles, outfit=outfits[i % len(outfits)] if outfits else None)
+        for i in range(num_objects)
+    ]
+    if SYNTHETIC_TASKS[params.task].depth_by_size:
+        objects.sort(key=_apparent_size)
     num_distractors = rng.integers(0, params.max_distractors + 1)
     look_alike = dict(category=objects[0].category, annotated=False)
     distractors = [
@@ -98,25 +140,45 @@ def sample_scene(rng, params, styles):
     ]
     objects = distractors + objects + _sample_occluders(rng, params, objects, margin)
     height, width = params.height + 2 * margin, params.width + 2 * margin
+    backdrop = render.pitch if params.backdrop == "pitch" else render.background
     return Scene(
         height=params.height,
         width=params.width,
         margin=margin,
-        background=render.background(rng, height, width),
+        background=backdrop(rng, height, width),
         objects=tuple(objects),
         camera=camera,
+        zoom=zoom,
         **_sample_degradations(rng, params),
     )
 
 
+def _apparent_size(obj):
+    """Sprite area, times the first pose's scale for a shared sprite (others are drawn to size)."""
+    if obj.look < 0:
+        return obj.sprite.mask.size
+    return obj.sprite.mask.size * obj.poses[0, 3] * obj.poses[0, 4]
+
+
 def _sample_camera(rng, params):
-    """The margin of the background around the frame and the camera path (T, 2)."""
+    """The margin of the background around the frame, the camera path (T, 2) and zoom (T,)."""
     if rng.random() >= params.camera_prob:
-        return 0, np.zeros((params.num_frames, 2))
+        return 0, np.zeros((params.num_frames, 2)), None
     side = min(params.height, params.width)
-    margin = int(np.ceil(0.15 * side))
     speed = params.camera_speed * side
-    return margin, motion.camera_path(rng, num_frames=params.num_frames, speed=speed, margin=margin)
+    if params.camera_zoom > 0:  # a broadcast camera roams a wider field
+        margin = int(np.ceil(0.25 * side))
+        pan, zoom = motion.broadcast_camera(
+            rng,
+            num_frames=params.num_frames,
+            speed=speed,
+            margin=margin,
+            max_zoom=params.camera_zoom,
+        )
+        return margin, pan, zoom
+    margin = int(np.ceil(0.15 * side))
+    camera = motion.camera_path(rng, num_frames=params.num_frames, speed=speed, margin=margin)
+    return margin, camera, None
 
 
 def _sample_degradations(rng, params):
@@ -132,13 +194,35 @@ def _sample_degradations(rng, params):
     )
 
 
-def _sample_object(rng, params, styles, category=None, annotated=True):
-    category = rng.integers(len(styles)) if category is None else category
+def _sample_outfit(rng, params, styles, look, base_hue=None):
+    """Look number ``look``, that objects share: ``(look, category, sprite, width, height)``.
+
+    The sprite has the mean size and aspect of ``params``; objects scale it to their own. With
+    ``base_hue``, styles of any hue get hue ``base_hue + 180 * look / params.looks`` (team kits).
+    """
+    category = int(rng.integers(len(styles)))
+    style = styles[category]
+    if base_hue is not None and style.hue is None:
+        style = dataclasses.replace(style, hue=base_hue + 180 * look / params.looks)
+    scale = (params.min_size + params.max_size) / 2 * min(params.height, params.width)
+    aspect = (params.min_aspect + params.max_aspect) / 2
+    width, height = scale / np.sqrt(aspect), scale * np.sqrt(aspect)
+    sprite = render.make_sprite(rng, style, width=width, height=height)
+    return look, category, sprite, width, height
+
+
+def _sample_object(rng, params, styles, category=None, annotated=True, outfit=None):
+    if outfit is None:
+        category = rng.integers(len(styles)) if category is None else category
+    else:
+        look, category, sprite, sprite_width, sprite_height = outfit
     side, size = min(params.height, params.width), (params.width, params.height)
     scale = rng.uniform(params.min_size, params.max_size) * side
     aspect = rng.uniform(params.min_aspect, params.max_aspect)
     width, height = scale / np.sqrt(aspect), scale * np.sqrt(aspect)
-    sprite = render.make_sprite(rng, styles[category], width=width, height=height)
+    if outfit is None:
+        look, sprite_width, sprite_height = -1, width, height
+        sprite = render.make_sprite(rng, styles[category], width=width, height=height)
     velocity = motion.sample_velocity(
         rng,
         min_speed=params.min_speed * side,
@@ -152,14 +236,9 @@ def _sample_object(rng, params, styles, category=None, annotated=True):
         )
     else:  # in the frame at first; some go up to 1.3 half-sizes past its border and return
         out = rng.uniform(1.2, 2.3) * half.max() if rng.random() < params.leave_prob else 0.0
-        centres = motion.bouncing_path(
-            rng,
-            num_frames=params.num_frames,
-            lo=half - out,
-            hi=size - half + out,
-            start=rng.uniform(half, np.maximum(half, size - half)),
-            velocity=velocity,
-        )
+        start = rng.uniform(half, np.maximum(half, size - half))
+        bounds = dict(num_frames=params.num_frames, lo=half - out, hi=size - half + out)
+        centres = _inner_path(rng, params, start=start, velocity=velocity, **bounds)
     sway = motion.wobble(
         rng, num_frames=params.num_frames, amplitude=0.015 * side, velocity=velocity
     )
@@ -171,7 +250,21 @@ def _sample_object(rng, params, styles, category=None, annotated=True):
         deformation=params.deformation,
         max_growth=params.max_growth,
     )
-    return SceneObject(sprite=sprite, poses=poses, category=int(category), annotated=annotated)
+    poses[:, 3:] *= (width / sprite_width, height / sprite_height)  # a shared sprite's size
+    return SceneObject(sprite, poses, int(category), annotated=annotated, look=look)
+
+
+def _inner_path(rng, params, **kwargs):
+    """Bouncing straight, or, with turns on, :func:`~.synthetic_motion.turning_path`."""
+    if max(params.direction_change_prob, params.stop_prob, params.max_curvature) == 0:
+        return motion.bouncing_path(rng, **kwargs)
+    return motion.turning_path(
+        rng,
+        change_prob=params.direction_change_prob,
+        stop_prob=params.stop_prob,
+        max_curvature=params.max_curvature,
+        **kwargs,
+    )
 
 
 def _sample_occluders(rng, params, objects, margin):

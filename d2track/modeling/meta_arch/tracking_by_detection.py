@@ -131,8 +131,9 @@ class TrackingByDetection(nn.Module):
     @torch.no_grad()
     def detect(self, frame):
         """The tracker's inputs for one frame: detections (with ``embeds`` for appearance
-        trackers) and the frame context (``frame_id``, ``image``, ``box_regressor``,
-        ``embedder``; see :mod:`d2track.tracking.base`)."""
+        trackers) and the frame context (``frame_id``, ``video``: the video's name or id when
+        the frame has one, ``image``, ``box_regressor``, ``embedder``; see
+        :mod:`d2track.tracking.base`)."""
         self.check_weights()
         frame_det = FrameDetector(self.detector, frame)
         detections = frame_det.detect(*self._public(frame))
@@ -142,6 +143,9 @@ class TrackingByDetection(nn.Module):
         self.embed_detections(frame, frame_det, detections, context)
         if "frame_id" in frame:
             context["frame_id"] = frame["frame_id"]
+        video = frame.get("video_name", frame.get("video_id"))
+        if video is not None:
+            context["video"] = video
         return detections, context
 
     def embed_detections(self, frame, frame_det, detections, context):

@@ -1,6 +1,14 @@
-"""Motion models shared by trackers: the Kalman filter and camera motion compensation."""
+"""Motion models shared by trackers: Kalman filters and camera motion compensation."""
 
-from .cmc import CameraMotionCompensation
-from .kalman_filter import KalmanFilter
+from .cmc import CachedCMC, CameraMotionCompensation, warp_boxes, warp_states
+from .kalman_filter import BoxKalmanFilter, KalmanFilter, KalmanFilterXYWH
 
-__all__ = ["CameraMotionCompensation", "KalmanFilter"]
+__all__ = [
+    "BoxKalmanFilter",
+    "CachedCMC",
+    "CameraMotionCompensation",
+    "KalmanFilter",
+    "KalmanFilterXYWH",
+    "warp_boxes",
+    "warp_states",
+]

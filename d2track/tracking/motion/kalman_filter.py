@@ -1,34 +1,36 @@
-"""A batched constant-velocity Kalman filter on ``(cx, cy, aspect, height)`` boxes.
+"""Batched constant-velocity Kalman filters on ``xyah`` (DeepSORT) and ``xywh`` (BoT-SORT) boxes.
 
-Matches MMTracking 0.x ``mmtrack/models/motion/kalman_filter.py`` (itself DeepSORT's filter): the
-8-d state is the box centre ``x, y``, aspect ratio ``a = w / h`` and height ``h`` plus their
-velocities; process and measurement noise scale with the box height (position weight 1/20,
-velocity weight 1/160), and gating uses the 0.95 chi-square quantile of the Mahalanobis distance.
-Unlike the reference every method works on a batch of tracks at once so that trackers never loop
-over tracks in Python.
+:class:`KalmanFilter` matches MMTracking 0.x ``mmtrack/models/motion/kalman_filter.py`` (itself
+DeepSORT's filter): the 8-d state is the box centre ``x, y``, aspect ratio ``a = w / h`` and
+height ``h`` plus their velocities; process and measurement noise scale with the box height
+(position weight 1/20, velocity weight 1/160), and gating uses the 0.95 chi-square quantile of
+the Mahalanobis distance.
 
-All arrays are numpy ``float64``: the filter's covariances are ill-conditioned in float32 (the
-aspect-ratio noise is 1e-5 next to pixel-sized terms), and numpy's batched ``matmul``/``solve``
-are fast on CPU for the 8x8 and 4x4 systems involved.
+:class:`KalmanFilterXYWH` is BoT-SORT's filter (``tracker/kalman_filter.py`` of
+NirAharon/BoT-SORT): the state is the centre, width ``w`` and height ``h`` plus velocities, and
+every noise term of a coordinate scales with the box width (``x``, ``w``) or height (``y``,
+``h``), with the same weights: new tracks ``2/20`` (position) and ``10/160`` (velocity),
+prediction ``1/20`` and ``1/160``, measurement ``1/20``.
+
+Both work on a batch of tracks at once (trackers never loop over tracks in Python) and take an
+optional per-measurement ``confidence`` in :meth:`~BoxKalmanFilter.update` for StrongSORT's NSA
+Kalman filter. The shared steps live in :class:`~.kalman_base.BoxKalmanFilter`.
 """
 
 import numpy as np
-import torch
 
-__all__ = ["KalmanFilter", "CHI2INV95", "xyxy_to_xyah", "xyah_to_xyxy"]
+from .kalman_base import CHI2INV95, BoxKalmanFilter
 
-# 0.95 quantile of the chi-square distribution with N degrees of freedom (N = 1..9).
-CHI2INV95 = {
-    1: 3.8415,
-    2: 5.9915,
-    3: 7.8147,
-    4: 9.4877,
-    5: 11.070,
-    6: 12.592,
-    7: 14.067,
-    8: 15.507,
-    9: 16.919,
-}
+__all__ = [
+    "BoxKalmanFilter",
+    "CHI2INV95",
+    "KalmanFilter",
+    "KalmanFilterXYWH",
+    "xyah_to_xyxy",
+    "xywh_to_xyxy",
+    "xyxy_to_xyah",
+    "xyxy_to_xywh",
+]
 
 
 def xyxy_to_xyah(boxes):
@@ -57,186 +59,84 @@ def xyah_to_xyxy(boxes):
     return out
 
 
-def _diag(std):
-    """(N, K) standard deviations -> (N, K, K) diagonal covariances."""
-    out = np.zeros(std.shape + (std.shape[-1],))
-    idx = np.arange(std.shape[-1])
-    out[:, idx, idx] = std**2
+def xyxy_to_xywh(boxes):
+    """(N, 4) ``x1, y1, x2, y2`` -> (N, 4) ``cx, cy, w, h`` (float64 ndarray)."""
+    boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
+    out = np.empty(boxes.shape)
+    out[:, 2:] = boxes[:, 2:] - boxes[:, :2]
+    out[:, :2] = boxes[:, :2] + 0.5 * out[:, 2:]
     return out
 
 
-def _add_to_diagonal(matrices, values):
-    """``matrices + diag(values)`` for (N, K, K) and (N, K): a new array, no (N, K, K) temporary."""
-    out = np.array(matrices, dtype=np.float64, order="C")  # a copy; the reshape is a view
-    k = out.shape[-1]
-    out.reshape(len(out), k * k)[:, :: k + 1] += values
+def xywh_to_xyxy(boxes):
+    """(N, 4) ``cx, cy, w, h`` -> (N, 4) ``x1, y1, x2, y2`` (float64 ndarray)."""
+    boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
+    out = np.empty(boxes.shape)
+    out[:, :2] = boxes[:, :2] - 0.5 * boxes[:, 2:]
+    out[:, 2:] = boxes[:, :2] + 0.5 * boxes[:, 2:]
     return out
 
 
-# Off-diagonal entries of a flattened 4x4 matrix.
-_OFF_DIAGONAL_4X4 = np.flatnonzero(~np.eye(4, dtype=bool))
-
-
-def _gain_transposed(proj_cov, cross):
-    """``S^-1 (H P)`` for the innovation covariances ``S`` (N, 4, 4) and ``H P`` (N, 4, 8).
-
-    With the filter's diagonal noises, ``S`` stays exactly diagonal (each of x, y, a, h is only
-    ever coupled with its own velocity), and the solve is a scaling by the reciprocal diagonal,
-    which is what the LU solve does on a diagonal matrix (identical to the last bit in our
-    checks, numpy and torch solvers alike) at a fraction of its cost. Any other ``S`` is solved.
-    """
-    flat = proj_cov.reshape(len(proj_cov), 16)
-    if np.any(flat[:, _OFF_DIAGONAL_4X4]):
-        return _solve(proj_cov, cross)
-    return cross * (1.0 / flat[:, ::5, None])
-
-
-def _solve(a, b):
-    """Solve ``a x = b`` for batches of small systems: ``a`` (N, K, K), ``b`` (N, K, M).
-
-    ``np.linalg.solve`` has a per-matrix overhead: above a few dozen systems
-    ``torch.linalg.solve`` on the same memory is about twice as fast.
-    """
-    if len(a) < 64:
-        return np.linalg.solve(a, b)
-    return torch.linalg.solve(torch.from_numpy(a), torch.from_numpy(b)).numpy()
-
-
-class KalmanFilter:
-    """Constant-velocity Kalman filter for a batch of boxes in ``xyah`` form.
+class KalmanFilter(BoxKalmanFilter):
+    """Constant-velocity Kalman filter for a batch of boxes in ``xyah`` form (DeepSORT,
+    MMTracking); arguments as :class:`~.kalman_base.BoxKalmanFilter`.
 
     Shapes: ``N`` tracks; ``mean`` (N, 8), ``covariance`` (N, 8, 8), ``measurements`` (N, 4).
     """
 
-    def __init__(
-        self, *, center_only=False, std_weight_position=1.0 / 20, std_weight_velocity=1.0 / 160
-    ):
-        """
-        Args:
-            center_only (bool): gate on the box centre only (2 degrees of freedom) instead of
-                the whole ``xyah`` box (4), as MMTracking's ``center_only``.
-            std_weight_position (float): position noise per pixel of box height.
-            std_weight_velocity (float): velocity noise per pixel of box height.
-        """
-        self.center_only = center_only
-        self.std_weight_position = std_weight_position
-        self.std_weight_velocity = std_weight_velocity
-
-    @property
-    def gating_threshold(self):
-        """Mahalanobis gate used with ``only_position=self.center_only``."""
-        return CHI2INV95[2 if self.center_only else 4]
+    layout = "xyah"
+    box_to_measurement = staticmethod(xyxy_to_xyah)
+    measurement_to_box = staticmethod(xyah_to_xyxy)
 
     def _noise(self, height, pos_scale, vel_scale, a_pos, a_vel):
-        """(N, 8) std of ``xyah`` + velocities, proportional to the box height (N,)."""
+        """(N, 8) std of ``xyah`` + velocities, proportional to the box height (N,); the aspect
+        ratio's are the constants ``a_pos`` and ``a_vel``."""
         pos = self.std_weight_position * pos_scale
         vel = self.std_weight_velocity * vel_scale
         std = height[:, None] * np.array([pos, pos, 0, pos, vel, vel, 0, vel])
         std[:, 2], std[:, 6] = a_pos, a_vel
         return std
 
-    def initiate(self, measurements):
-        """Start tracks at unmatched measurements, with zero velocity.
-
-        Args:
-            measurements (ndarray): (N, 4) ``xyah`` boxes.
-
-        Returns:
-            tuple: ``mean`` (N, 8) and ``covariance`` (N, 8, 8).
-        """
-        measurements = np.asarray(measurements, dtype=np.float64).reshape(-1, 4)
-        mean = np.concatenate([measurements, np.zeros_like(measurements)], axis=1)
+    def _initiate_std(self, measurements):
         # A new track is uncertain: twice the position noise, ten times the velocity noise.
-        std = self._noise(measurements[:, 3], 2.0, 10.0, 1e-2, 1e-5)
-        return mean, _diag(std)
+        return self._noise(measurements[:, 3], 2.0, 10.0, 1e-2, 1e-5)
 
-    def predict(self, mean, covariance):
-        """Advance tracks by one frame.
+    def _process_std(self, mean):
+        return self._noise(mean[:, 3], 1.0, 1.0, 1e-2, 1e-5)
 
-        Args:
-            mean (ndarray): (N, 8).
-            covariance (ndarray): (N, 8, 8).
-
-        Returns:
-            tuple: predicted ``mean`` (N, 8) and ``covariance`` (N, 8, 8).
-        """
-        std = self._noise(mean[:, 3], 1.0, 1.0, 1e-2, 1e-5)
-        mean = np.array(mean, dtype=np.float64)
-        mean[:, :4] += mean[:, 4:]  # F mean: position += velocity
-        # F P F^T for F = [[I, I], [0, I]] in 4x4 blocks of P = [[A, B], [C, D]], without the
-        # batched 8x8 matmuls (numpy runs those one small matrix at a time). The blocks are
-        # summed with the track axis last, so that every numpy loop runs over N, not over 4.
-        p = np.ascontiguousarray(covariance.reshape(len(covariance), 64).T).reshape(2, 4, 2, 4, -1)
-        a, b, c, d = p[0, :, 0], p[0, :, 1], p[1, :, 0], p[1, :, 1]
-        out = np.empty((2, 4, 2, 4, len(covariance)))
-        out[0, :, 0] = a + b + c + d
-        out[0, :, 1] = b + d
-        out[1, :, 0] = c + d
-        out[1, :, 1] = d
-        out.reshape(64, -1)[::9] += (std**2).T  # + Q, Q diagonal
-        return mean, np.ascontiguousarray(out.reshape(64, -1).T).reshape(covariance.shape)
-
-    def project(self, mean, covariance):
-        """State distribution -> measurement-space ``mean`` (N, 4), ``covariance`` (N, 4, 4)."""
+    def _measurement_std(self, mean):
         std = self.std_weight_position * mean[:, 3, None] * np.ones(4)
         std[:, 2] = 1e-1
-        return mean[:, :4], _add_to_diagonal(covariance[:, :4, :4], std**2)
+        return std
 
-    def update(self, mean, covariance, measurements):
-        """Correct tracks with their matched measurements.
 
-        Args:
-            mean (ndarray): (N, 8) predicted states.
-            covariance (ndarray): (N, 8, 8).
-            measurements (ndarray): (N, 4) ``xyah`` boxes, row i for track i.
+class KalmanFilterXYWH(BoxKalmanFilter):
+    """BoT-SORT's constant-velocity Kalman filter on ``cx, cy, w, h`` boxes; arguments as
+    :class:`~.kalman_base.BoxKalmanFilter`.
 
-        Returns:
-            tuple: corrected ``mean`` (N, 8) and ``covariance`` (N, 8, 8).
-        """
-        measurements = np.asarray(measurements, dtype=np.float64).reshape(-1, 4)
-        proj_mean, proj_cov = self.project(mean, covariance)
-        cross = covariance[:, :4, :]  # H P, (N, 4, 8)
-        # Kalman gain K = P H^T S^-1, solved rather than inverted; S is symmetric.
-        gain = _gain_transposed(proj_cov, cross).transpose(0, 2, 1)  # (N, 8, 4)
-        innovation = measurements - proj_mean
-        mean = mean + np.einsum("nij,nj->ni", gain, innovation)
-        covariance = covariance - gain @ cross  # P - K S K^T = P - K H P
-        return mean, covariance
+    Unlike ``xyah``, width and height are filtered separately and every noise term of ``x`` and
+    ``w`` is proportional to the box width, of ``y`` and ``h`` to its height.
+    """
 
-    def gating_distance(self, mean, covariance, measurements, only_position=False):
-        """Squared Mahalanobis distance of one track to each of M measurements.
+    layout = "xywh"
+    box_to_measurement = staticmethod(xyxy_to_xywh)
+    measurement_to_box = staticmethod(xywh_to_xyxy)
 
-        Args:
-            mean (ndarray): (8,) one track's state.
-            covariance (ndarray): (8, 8).
-            measurements (ndarray): (M, 4) ``xyah`` boxes.
-            only_position (bool): use only the box centre (compare with ``CHI2INV95[2]``).
+    @staticmethod
+    def _sizes(boxes):
+        """(N, 4) ``w, h, w, h`` of (N, >= 4) ``xywh`` rows: the size each coordinate's noise
+        is proportional to."""
+        return np.concatenate([boxes[:, 2:4], boxes[:, 2:4]], axis=1)
 
-        Returns:
-            ndarray: (M,) distances; compare with ``CHI2INV95[4]`` (or ``[2]``).
-        """
-        dist = self.gating_distance_batch(
-            np.asarray(mean)[None], np.asarray(covariance)[None], measurements, only_position
-        )
-        return dist[0]
+    def _initiate_std(self, measurements):
+        sizes = self._sizes(measurements)
+        pos, vel = 2 * self.std_weight_position, 10 * self.std_weight_velocity
+        return np.concatenate([pos * sizes, vel * sizes], axis=1)
 
-    def gating_distance_batch(self, mean, covariance, measurements, only_position=False):
-        """Squared Mahalanobis distance of every track to every measurement.
+    def _process_std(self, mean):
+        sizes = self._sizes(mean)
+        pos, vel = self.std_weight_position, self.std_weight_velocity
+        return np.concatenate([pos * sizes, vel * sizes], axis=1)
 
-        Args:
-            mean (ndarray): (T, 8).
-            covariance (ndarray): (T, 8, 8).
-            measurements (ndarray): (M, 4) ``xyah`` boxes.
-            only_position (bool): use only the box centre.
-
-        Returns:
-            ndarray: (T, M) distances.
-        """
-        measurements = np.asarray(measurements, dtype=np.float64).reshape(-1, 4)
-        proj_mean, proj_cov = self.project(mean, covariance)
-        dims = 2 if only_position else 4
-        diff = measurements[None, :, :dims] - proj_mean[:, None, :dims]  # (T, M, dims)
-        if diff.size == 0:
-            return np.zeros(diff.shape[:2])
-        solved = _solve(proj_cov[:, :dims, :dims], diff.transpose(0, 2, 1))
-        return np.einsum("tdm,tmd->tm", solved, diff)
+    def _measurement_std(self, mean):
+        return self.std_weight_position * self._sizes(mean)
