@@ -12,7 +12,8 @@ keeps them (:meth:`TrackTable.previous_observations` looks them up).
 
 import numpy as np
 
-from .motion.kalman_filter import KalmanFilter, xyah_to_xyxy, xyxy_to_xyah
+from .motion.cmc import warp_states
+from .motion.kalman_filter import KalmanFilter
 
 __all__ = ["TrackTable"]
 
@@ -42,7 +43,8 @@ class TrackTable:
     Attributes (``T`` tracks):
         ids (ndarray): (T,) int64 track identities.
         classes (ndarray): (T,) int64 category ids.
-        mean (ndarray): (T, 8) Kalman state ``xyah`` + velocities (float64).
+        mean (ndarray): (T, 8) Kalman state in the filter's ``layout`` (``xyah`` by default) +
+            velocities (float64).
         cov (ndarray): (T, 8, 8) Kalman covariances.
         boxes (ndarray): (T, 4) last matched detection box, ``XYXY_ABS``.
         last_frame (ndarray): (T,) int64 frame of the last match.
@@ -113,7 +115,9 @@ class TrackTable:
         n = len(ids)
         if n == 0:
             return
-        mean, cov = self.kf.initiate(xyxy_to_xyah(boxes))
+        mean, cov = self.kf.initiate(
+            self.kf.box_to_measurement(np.asarray(boxes, dtype=np.float64))
+        )
         new = {
             "ids": np.asarray(ids, dtype=np.int64),
             "classes": np.asarray(classes, dtype=np.int64),
@@ -184,7 +188,7 @@ class TrackTable:
             return
         self.mean[rows], self.cov[rows] = self.kf.predict(self.mean[rows], self.cov[rows])
 
-    def update(self, rows, boxes, frame_id, *, embeds=None, scores=None):
+    def update(self, rows, boxes, frame_id, *, embeds=None, scores=None, confidence=None):
         """Record matches: Kalman-correct ``rows`` (m,) with detections ``boxes`` (m, 4) xyxy.
 
         Args:
@@ -193,11 +197,14 @@ class TrackTable:
             frame_id (int): current frame.
             embeds (ndarray or None): (m, D) matched appearance when ``embed_memory > 0``.
             scores (ndarray or None): (m,) detection scores, kept when ``obs_memory > 0``.
+            confidence (ndarray or None): (m,) detection confidences that scale the measurement
+                noise (NSA Kalman, StrongSORT); None: the filter's plain update.
         """
         if not len(rows):
             return
+        measurements = self.kf.box_to_measurement(np.asarray(boxes, dtype=np.float64))
         self.mean[rows], self.cov[rows] = self.kf.update(
-            self.mean[rows], self.cov[rows], xyxy_to_xyah(boxes)
+            self.mean[rows], self.cov[rows], measurements, confidence=confidence
         )
         self.boxes[rows] = boxes
         self.last_frame[rows] = frame_id
@@ -225,7 +232,16 @@ class TrackTable:
 
     def kalman_boxes(self, rows):
         """(m, 4) ``XYXY_ABS`` boxes of the Kalman states at ``rows``."""
-        return xyah_to_xyxy(self.mean[rows, :4])
+        return self.kf.measurement_to_box(self.mean[rows, :4])
+
+    def warp(self, warp):
+        """Move every track's Kalman state with a camera warp (``warp_states``).
+
+        Args:
+            warp (ndarray): (2, 3) affine, previous frame -> current frame.
+        """
+        if len(self):
+            self.mean, self.cov = warp_states(self.mean, self.cov, warp, layout=self.kf.layout)
 
     def previous_observations(self, rows, since, before):
         """For each track, its oldest kept observation made in ``[since, before)``, or if there

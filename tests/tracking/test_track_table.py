@@ -107,3 +107,26 @@ def test_no_observation_memory_by_default():
     table.update(np.array([1]), np.array([[10.0, 0, 15, 22]]), 1)
     assert table.obs_boxes.shape == (2, 0, 4) and table.obs_frames.shape == (2, 0)
     assert table.obs_mean.shape == (2, 0) and table.obs_cov.shape == (2, 0, 0)
+
+
+def test_xywh_filter_boxes_nsa_update_and_camera_warp():
+    from d2track.tracking.motion import KalmanFilterXYWH
+
+    table = TrackTable(kalman_filter=KalmanFilterXYWH())
+    _add(table, [0, 1])
+    # the state is in the filter's layout (centre, width, height) and reads back as boxes
+    np.testing.assert_allclose(table.mean[:, :4], [[2.5, 10, 5, 20], [12.5, 10, 5, 20]])
+    np.testing.assert_allclose(table.kalman_boxes(slice(None)), [[0, 0, 5, 20], [10, 0, 15, 20]])
+    # NSA: a confident detection pulls the state further than a plain update
+    plain, nsa = TrackTable(kalman_filter=KalmanFilterXYWH()), table
+    _add(plain, [0, 1])
+    moved = np.array([[4.0, 0, 9, 20]])
+    plain.update(np.array([0]), moved, 1)
+    nsa.update(np.array([0]), moved, 1, confidence=np.array([0.9]))
+    assert 2.5 < plain.mean[0, 0] < nsa.mean[0, 0] < 6.5
+    # a camera pan of (+7, -3) moves every state's centre and keeps its size
+    before = table.mean.copy()
+    table.warp(np.array([[1.0, 0, 7], [0, 1.0, -3]]))
+    np.testing.assert_allclose(table.mean[:, :2], before[:, :2] + [7, -3])
+    np.testing.assert_allclose(table.mean[:, 2:], before[:, 2:])
+    TrackTable().warp(np.eye(2, 3))  # no tracks: nothing to move
