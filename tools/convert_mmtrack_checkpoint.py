@@ -1,11 +1,23 @@
 #!/usr/bin/env python
-"""Convert an MMTracking 0.x VID checkpoint to a Detectron2 checkpoint for d2track's models.
+"""Convert an MMTracking 0.x checkpoint to a Detectron2 checkpoint for d2track's models.
 
 Examples::
 
     tools/convert_mmtrack_checkpoint.py selsa_r50_dc5.pth selsa_d2.pth --method selsa
     tools/convert_mmtrack_checkpoint.py faster_rcnn_r50_dc5.pth detector_d2.pth
     tools/convert_mmtrack_checkpoint.py sot_resnet50.model init.pth --method siamrpn --imagenet
+    tools/convert_mmtrack_checkpoint.py faster-rcnn_r50_fpn_4e_mot17-half-64ee2ed4.pth \
+        mot17_half_detector.pth --method mot_detector
+    tools/convert_mmtrack_checkpoint.py reid_r50_6e_mot17-4bf6b63d.pth mot17_reid.pth --method reid
+
+MOT (``d2track.checkpoint.mmtrack_mot``, built in): ``--method mot_detector`` converts the
+Faster R-CNN R50-FPN of MMTracking's SORT/DeepSORT/Tracktor configs (MMDetection keys, with or
+without ``detector.``) into a ``model.detector_weights`` file, ``--method reid`` its ReID model
+(``BaseReID`` keys, with or without ``reid.``) into a ``model.reid_weights`` file, and ``--method
+mot`` a whole model with both into a tracking-model checkpoint; they replace the VID detector
+rules. The detector then needs MMDetection's input and ResNet style
+(``d2track.checkpoint.MMDET_DETECTOR_OVERRIDES``; the overrides are listed in
+``projects/SORT/README.md``).
 
 The output ``{"model": ..., "__author__": "mmtracking", "matching_heuristics": False}`` loads
 with ``DetectionCheckpointer(model).load(OUTPUT)``. Detector keys are renamed by
@@ -32,6 +44,7 @@ from d2track.checkpoint.mmtrack import (
     imagenet_resnet_rules,
     method_rules,
 )
+from d2track.checkpoint.mmtrack_mot import MOT_METHODS
 from d2track.projects import discover_projects
 from d2track.utils.file_io import atomic_open
 from d2track.utils.input_files import InputFileError, require_file
@@ -43,9 +56,9 @@ def parse_args(argv):
     parser.add_argument("output", help="Detectron2 checkpoint to write (.pth)")
     parser.add_argument(
         "--method",
-        choices=sorted(discover_projects()),
+        choices=sorted({*discover_projects(), *MOT_METHODS}),
         help="add the rules of this project package (projects/*/METHOD/; more roots in "
-        "$D2TRACK_PROJECTS)",
+        "$D2TRACK_PROJECTS), or use the built-in MOT rules (mot_detector, reid, mot) alone",
     )
     parser.add_argument(
         "--imagenet",
@@ -103,7 +116,9 @@ def main(argv=None):
         print(f"error: {e}", file=sys.stderr)
         return 2
     extra = imagenet_resnet_rules() if args.imagenet else ()
-    if args.method:
+    if args.method in MOT_METHODS:
+        extra = method_rules(args.method)
+    elif args.method:
         importlib.import_module(f"d2track.projects.{args.method}")  # registers its rules
         try:
             extra = method_rules(args.method)
@@ -114,7 +129,9 @@ def main(argv=None):
                 file=sys.stderr,
             )
             extra = ()
-    result = convert_mmtrack_state_dict(state, extra_rules=extra)
+    result = convert_mmtrack_state_dict(
+        state, extra_rules=extra, with_detector=args.method not in MOT_METHODS
+    )
     checkpoint = {
         "model": result.state_dict,
         "__author__": "torchvision" if args.imagenet else "mmtracking",

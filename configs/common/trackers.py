@@ -12,6 +12,9 @@ MOT17 configs (see each class). Here is only what a method runs besides them:
 * ``bytetrack_original``: the ByteTrack authors' ``BYTETracker`` (first association at weighted
   IoU 0.2, tracks start above 0.6 and are output from their second match, Kalman boxes out),
   which scores higher on noisy detections (``benchmarks/README.md``);
+* ``botsort``: BoT-SORT-ReID, the authors' MOT17 settings (``tools/track.py``: IoU-ReID fusion,
+  sparse optical flow camera motion compensation; needs a ReID model); ``botsort_noreid``: BoT-SORT
+  without appearance;
 * ``ocsort``: ``ocsort_yolox_x_crowdhuman_mot17-private-half.py``'s ``OCSORTTracker``;
 * ``qdtrack``: ``qdtrack_faster-rcnn_r50_fpn_4e_mot17-private-half.py``'s ``QuasiDenseTracker``
   (needs a model that embeds its detections: ``projects/QDTrack``).
@@ -23,6 +26,7 @@ Any argument can still be set or searched from the command line, e.g.
 from detectron2.config import LazyCall as L
 
 from d2track.tracking import (
+    BoTSORTTracker,
     ByteTracker,
     DeepSORTTracker,
     OCSORTTracker,
@@ -38,4 +42,6 @@ tracktor = L(TracktorTracker)(cmc=L(CameraMotionCompensation)())
 bytetrack = L(ByteTracker)(output_box="detection", output_tentative=True)
 bytetrack_original = L(ByteTracker)(high_match_iou_thr=0.2, init_track_thr=0.6, num_tentatives=2)
 ocsort = L(OCSORTTracker)()
+botsort = L(BoTSORTTracker)(with_reid=True)
+botsort_noreid = L(BoTSORTTracker)(with_reid=False)
 qdtrack = L(QuasiDenseTracker)()

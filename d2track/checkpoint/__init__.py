@@ -20,6 +20,13 @@ from .mmtrack import (
     register_method_rules,
     resnet_rules,
 )
+from .mmtrack_mot import (
+    MMDET_DETECTOR_OVERRIDES,
+    MOT_METHODS,
+    mot_detector_rules,
+    mot_tracking_rules,
+    reid_rules,
+)
 
 __all__ = [
     "AtomicCheckpointer",
@@ -27,6 +34,8 @@ __all__ = [
     "CheckpointMismatchError",
     "ConversionResult",
     "MissingWeightsError",
+    "MMDET_DETECTOR_OVERRIDES",
+    "MOT_METHODS",
     "Rule",
     "add_allow_partial_argument",
     "convert_mmtrack_state_dict",
@@ -35,8 +44,11 @@ __all__ = [
     "load_eval_weights",
     "load_weights",
     "method_rules",
+    "mot_detector_rules",
+    "mot_tracking_rules",
     "permute_anchor_rows",
     "register_method_rules",
+    "reid_rules",
     "resnet_rules",
     "resume_or_load",
 ]

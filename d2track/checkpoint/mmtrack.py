@@ -174,7 +174,7 @@ def detector_rules(*, num_anchor_scales=4, num_anchor_ratios=3):
 
 
 def convert_mmtrack_state_dict(
-    state_dict, *, extra_rules=(), num_anchor_scales=4, num_anchor_ratios=3
+    state_dict, *, extra_rules=(), num_anchor_scales=4, num_anchor_ratios=3, with_detector=True
 ):
     """Rename (and where needed permute) the tensors of an MMTracking VID state dict.
 
@@ -183,6 +183,8 @@ def convert_mmtrack_state_dict(
         extra_rules (Iterable[Rule]): tried before the detector rules, e.g. a method's table
             (:func:`method_rules`); a method may thus also override detector keys.
         num_anchor_scales, num_anchor_ratios (int): see :func:`detector_rules`.
+        with_detector (bool): try the VID detector rules after ``extra_rules``; False: only
+            ``extra_rules`` (e.g. the MOT rules of :mod:`.mmtrack_mot`, for another detector).
 
     Returns:
         ConversionResult: converted tensors and the unmapped / dropped keys, in input order.
@@ -190,10 +192,11 @@ def convert_mmtrack_state_dict(
     Raises:
         ValueError: if two keys map to the same d2track key, or an RPN tensor has a bad shape.
     """
-    rules = [
-        *extra_rules,
-        *detector_rules(num_anchor_scales=num_anchor_scales, num_anchor_ratios=num_anchor_ratios),
-    ]
+    rules = list(extra_rules)
+    if with_detector:
+        rules += detector_rules(
+            num_anchor_scales=num_anchor_scales, num_anchor_ratios=num_anchor_ratios
+        )
     compiled = [(re.compile(rule.pattern), rule) for rule in rules]
     result = ConversionResult(state_dict={}, unmapped=[], dropped=[])
     sources = {}

@@ -5,6 +5,7 @@ See :mod:`d2track.tracking.base` for the contract. The trackers follow MMTrackin
 """
 
 from .base import BaseTracker, check_detections, select_tracked
+from .botsort_tracker import BoTSORTTracker
 from .byte_tracker import ByteTracker
 from .embedding_tracker import EmbeddingTracker
 from .interpolation import InterpolateTracks, interpolate_tracks
@@ -25,6 +26,7 @@ from .tracktor import TracktorTracker
 
 __all__ = [
     "BaseTracker",
+    "BoTSORTTracker",
     "ByteTracker",
     "DeepSORTTracker",
     "EmbeddingTracker",

@@ -34,6 +34,8 @@ __all__ = [
     "center_directions",
     "direction_cost",
     "height_iou",
+    "fuse_score",
+    "fuse_iou_appearance",
     "embedding_cost",
     "forbid_class_mismatch",
     "mask_rles",
@@ -249,6 +251,51 @@ def height_iou(boxes_a, boxes_b):
     inter = np.minimum(a[..., 3], b[..., 3]) - np.maximum(a[..., 1], b[..., 1])
     union = np.maximum(a[..., 3], b[..., 3]) - np.minimum(a[..., 1], b[..., 1])
     return np.divide(inter, union, out=np.zeros_like(inter), where=union > 0).clip(min=0)
+
+
+def fuse_score(iou_dist, det_scores):
+    """ByteTrack's and BoT-SORT's ``fuse_score``: an IoU distance weighted by the detection
+    score, ``1 - (1 - iou_dist) * score``, so that confident detections are cheaper to match.
+
+    Element-wise over broadcast arrays: a dense (T, D) distance with (D,) scores, or the (P,)
+    candidate pairs of :func:`overlapping_pairs` with the (P,) scores of their detections.
+
+    Args:
+        iou_dist (ndarray): ``1 - IoU``.
+        det_scores (ndarray): detection scores, broadcastable with ``iou_dist``.
+
+    Returns:
+        ndarray: float64 fused distances.
+    """
+    return 1.0 - (1.0 - np.asarray(iou_dist, dtype=np.float64)) * np.asarray(det_scores)
+
+
+def fuse_iou_appearance(
+    iou_dist, appearance_dist, *, proximity_thr, appearance_thr, det_scores=None
+):
+    """BoT-SORT's IoU-ReID fusion: the smaller of the motion and the gated appearance distance.
+
+    The appearance distance of a pair counts only if it is at most ``appearance_thr`` and the
+    pair's *raw* IoU distance is at most ``proximity_thr`` (the boxes are close); otherwise it
+    is 1. The motion distance is ``iou_dist``, weighted by ``det_scores`` (:func:`fuse_score`)
+    when given. Element-wise over broadcast arrays, as :func:`fuse_score`.
+
+    Args:
+        iou_dist (ndarray): ``1 - IoU`` of each pair.
+        appearance_dist (ndarray): appearance distance of each pair (BoT-SORT: cosine distance
+            halved, in [0, 1]).
+        proximity_thr (float): pairs with ``iou_dist`` above it get no appearance term.
+        appearance_thr (float): appearance distances above it are ignored (set to 1).
+        det_scores (ndarray or None): detection scores for :func:`fuse_score`, or None.
+
+    Returns:
+        ndarray: float64 fused distances.
+    """
+    iou_dist = np.asarray(iou_dist, dtype=np.float64)
+    appearance_dist = np.asarray(appearance_dist, dtype=np.float64)
+    motion = iou_dist if det_scores is None else fuse_score(iou_dist, det_scores)
+    gated = (appearance_dist > appearance_thr) | (iou_dist > proximity_thr)
+    return np.minimum(motion, np.where(gated, 1.0, appearance_dist))
 
 
 def embedding_cost(track_embeds, det_embeds, *, metric="cosine"):

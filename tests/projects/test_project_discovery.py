@@ -135,6 +135,7 @@ def test_installed_from_a_wheel_finds_projects_through_the_env_var(
         "dff": "DFF",
         "fgfa": "FGFA",
         "masktrack": "MaskTrackRCNN",
+        "qdtrack": "QDTrack",
         "selsa": "SELSA",
         "siamrpn": "SiamRPNpp",
         "troi": "TemporalRoIAlign",

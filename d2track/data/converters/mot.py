@@ -2,7 +2,11 @@
 
 Input: the official layout ``<root>/{train,test}/<SEQ>/{seqinfo.ini, img1/000001.jpg,
 gt/gt.txt (train only), det/det.txt}``. Sequences without ``seqinfo.ini`` (some of MOT15) take
-their length from ``img1`` and their size from its first image.
+their length from ``img1`` and their size from its first image. Frame files are numbered with as
+many digits as ``img1`` uses (:func:`frame_digits`: 6 in MOTChallenge and SportsMOT, 8 in
+DanceTrack). Benchmarks in the same format with other split folders (DanceTrack's and SportsMOT's
+``train/val/test``, :mod:`.dancetrack`, :mod:`.sportsmot`) pass their ``folder`` to
+:func:`convert_split`.
 
 Videos keep what ``seqinfo.ini`` holds, with MMTracking's names where it has them: ``fps``
 (``frameRate``), ``width`` (``imWidth``), ``height`` (``imHeight``), plus ``length`` (frames in
@@ -50,6 +54,7 @@ __all__ = [
     "SPLITS",
     "distractor_classes",
     "read_seqinfo",
+    "frame_digits",
     "read_gt",
     "read_det",
     "split_frames",
@@ -110,6 +115,24 @@ def _infer_seqinfo(seq_dir):
     return {"length": len(names), "width": image.shape[1], "height": image.shape[0], "ext": ext}
 
 
+def frame_digits(seq_dir, ext, default=6):
+    """Digits of the frame file names in ``<seq_dir>/img1`` (``000001.jpg``: 6), read from the
+    first file with extension ``ext``; ``default`` if there is none.
+
+    Raises:
+        InputFileError: if that file name is not a frame number.
+    """
+    img_dir = require_dir(os.path.join(seq_dir, "img1"), "img1 folder")
+    with os.scandir(img_dir) as entries:
+        name = next((e.name for e in entries if e.name.endswith(ext)), None)
+    if name is None:
+        return default
+    stem = name[: -len(ext)] if ext else name
+    if not stem.isdigit():
+        raise InputFileError(os.path.join(img_dir, name), "frame file name is not a frame number")
+    return len(stem)
+
+
 def _numbers(path, number, line, min_cols):
     fields = line.split(",")
     if len(fields) < min_cols:
@@ -152,13 +175,17 @@ def split_frames(length, split):
     return list(range(1, length + 1))
 
 
-def list_sequences(input_root, split):
-    """Sorted sequence folder names of ``<input_root>/{train,test}``."""
-    folder = require_dir(os.path.join(input_root, "test" if split == "test" else "train"))
+def list_sequences(input_root, split, folder=None):
+    """Sorted sequence folder names of ``<input_root>/{train,test}`` (or of ``folder``)."""
+    folder = require_dir(folder or _split_folder(input_root, split))
     names = sorted(n for n in os.listdir(folder) if os.path.isdir(os.path.join(folder, n)))
     if not names:
         raise InputFileError(folder, "no sequence folders")
     return names
+
+
+def _split_folder(input_root, split):
+    return os.path.join(input_root, "test" if split == "test" else "train")
 
 
 def _gt_fields(row, benchmark):
@@ -182,6 +209,7 @@ def categories():
 
 def _add_sequence(writer, seq_dir, name, split, benchmark, track_ids):
     info = read_seqinfo(seq_dir)
+    digits = frame_digits(seq_dir, info["ext"])
     frames = split_frames(info["length"], split)
     video = {"fps": info["fps"]} if "fps" in info else {}
     video.update(width=info["width"], height=info["height"], length=len(frames))
@@ -189,7 +217,7 @@ def _add_sequence(writer, seq_dir, name, split, benchmark, track_ids):
     image_ids = {}
     for frame_id, mot_frame in enumerate(frames):
         image_ids[mot_frame] = writer.add_image(
-            file_name=f"{name}/img1/{mot_frame:06d}{info['ext']}",
+            file_name=f"{name}/img1/{mot_frame:0{digits}d}{info['ext']}",
             height=info["height"],
             width=info["width"],
             video_id=video_id,
@@ -219,22 +247,29 @@ def _split_dets(seq_dir, frames):
     return {str(i): dets[f] for i, f in enumerate(frames) if f in dets}
 
 
-def convert_split(input_root, benchmark, split, *, convert_det=False, sequences=None):
+def convert_split(
+    input_root, benchmark, split, *, convert_det=False, sequences=None, folder=None, names=None
+):
     """Convert one split.
 
     Args:
         input_root (str): the MOT root holding ``train/`` and ``test/``.
-        benchmark (str): ``MOT15``, ``MOT16``, ``MOT17`` or ``MOT20``.
-        split (str): one of :data:`SPLITS`.
+        benchmark (str): ``MOT15``, ``MOT16``, ``MOT17`` or ``MOT20`` (another name, e.g.
+            ``DanceTrack``, reads gt rows as MOT17's).
+        split (str): one of :data:`SPLITS`, or a benchmark's own full split (``val``); only
+            ``test`` has no ground truth, only the half splits cut sequences.
         convert_det (bool): also read the public detections.
         sequences (iterable or None): wraps the sequence names (e.g. a progress bar).
+        folder (str or None): the folder holding the split's sequences (default: ``test/`` of
+            ``input_root`` for ``test``, else ``train/``).
+        names (list[str] or None): convert only these sequences of ``folder`` (default: all).
 
     Returns:
         tuple[CocoVidWriter, dict or None]: the json builder and the detections (see module doc).
     """
     writer = CocoVidWriter(categories())
-    folder = os.path.join(input_root, "test" if split == "test" else "train")
-    names = list_sequences(input_root, split)
+    folder = folder or _split_folder(input_root, split)
+    names = list_sequences(input_root, split, folder) if names is None else list(names)
     track_ids, dets = {}, {} if convert_det else None
     for name in names if sequences is None else sequences(names):
         seq_dir = os.path.join(folder, name)

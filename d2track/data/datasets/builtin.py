@@ -213,5 +213,54 @@ def register_all_benchmarks(root=None):
         register_benchmark(name, split, root=root)
 
 
+def _dancetrack_sportsmot_splits():
+    """``dancetrack_<s>`` (``DanceTrack/annotations/<s>_cocoformat.json``, images in
+    ``DanceTrack/<s>``) and ``sportsmot_<s>`` (``SportsMOT/annotations/<s>_cocoformat.json``,
+    images in ``SportsMOT/dataset/<s>``) for ``<s>`` in train, val, test, and
+    ``sportsmot_val_<sport>`` (``SportsMOT/annotations/val_<sport>_cocoformat.json``) for
+    basketball, volleyball, football; written by ``datasets/prepare_{dancetrack,sportsmot}.py``.
+    """
+    keys = dict(
+        meta="mot",
+        image_keys=("mot_frame_id",),
+        annotation_keys=("mot_instance_id", "mot_conf", "mot_class_id"),
+    )
+    splits = {}
+    for s in ("train", "val", "test"):
+        ann = f"annotations/{s}_cocoformat.json"
+        splits[f"dancetrack_{s}"] = BenchmarkSplit(
+            f"DanceTrack/{ann}", f"DanceTrack/{s}", prepare="prepare_dancetrack.py", **keys
+        )
+        splits[f"sportsmot_{s}"] = BenchmarkSplit(
+            f"SportsMOT/{ann}", f"SportsMOT/dataset/{s}", prepare="prepare_sportsmot.py", **keys
+        )
+    for sport in ("basketball", "volleyball", "football"):
+        splits[f"sportsmot_val_{sport}"] = BenchmarkSplit(
+            f"SportsMOT/annotations/val_{sport}_cocoformat.json",
+            "SportsMOT/dataset/val",
+            prepare="prepare_sportsmot.py",
+            **keys,
+        )
+    return splits
+
+
+DANCETRACK_SPORTSMOT_SPLITS = _dancetrack_sportsmot_splits()
+
+
+def register_all_dancetrack_sportsmot(root=None):
+    """Register the DanceTrack and SportsMOT splits (idempotent, reads no file).
+
+    Both benchmarks are scored officially by TrackEval's ``MotChallenge2DBox`` with its default
+    ``BENCHMARK`` (not MOT20) and preprocessing; their ground truth is one class, all boxes
+    considered, so that preprocessing removes nothing. Their metadata says so:
+    ``evaluator_type="mot"`` and ``mot_benchmark="MOT17"`` (the
+    :class:`~d2track.evaluation.MOTEvaluator` ``benchmark`` that reproduces it).
+    """
+    for name, split in DANCETRACK_SPORTSMOT_SPLITS.items():
+        register_benchmark(name, split, root=root)
+        MetadataCatalog.get(name).set(evaluator_type="mot", mot_benchmark="MOT17")
+
+
 register_all_synthetic()
 register_all_benchmarks()
+register_all_dancetrack_sportsmot()
