@@ -23,6 +23,7 @@ settings (``configs/common/trackers.py: bytetrack_original``), the same algorith
 """
 
 import argparse
+import importlib
 import os
 import platform
 import statistics
@@ -36,8 +37,7 @@ import torch
 from detectron2.structures import Boxes, Instances
 from tabulate import tabulate
 
-from d2track.tracking.byte_tracker import ByteTracker
-from d2track.tracking.sort_tracker import SORTTracker
+from d2track.tracking import BoTSORTTracker, ByteTracker, OCSORTTracker, SORTTracker
 from d2track.utils.file_io import dump_json
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -59,19 +59,21 @@ def make_video(num_objects, num_frames, seed=0, **noise):
     return make_crowd(num_objects, num_frames, seed=seed, noise="clean", **noise).frames
 
 
-class BoxMOTByteTrack:
-    """BoxMOT's ``ByteTrack`` behind our trackers' ``update(Instances)``, for the comparison.
+class BoxMOTTracker:
+    """A BoxMOT tracker behind our trackers' ``update(Instances)``, for the comparison.
 
-    Set as ByteTrack's authors: 0.6 / 0.1 score thresholds and 30 frames retained;
-    ``match_thresh`` keeps ByteTrack's original 0.8.
+    ``name`` is one of :data:`BOXMOT`: the tracker's module and class in BoxMOT and the
+    constructor arguments that give the original authors' settings where BoxMOT's defaults
+    differ (no images: camera motion compensation and ReID off).
     """
 
-    def __init__(self):
+    def __init__(self, name):
+        module, cls, kwargs = BOXMOT[name]
         try:
-            from boxmot.trackers.box.bytetrack.tracker import ByteTrack
+            tracker_cls = getattr(importlib.import_module(module), cls)
         except ImportError as e:
             raise SystemExit(f"--compare-boxmot needs BoxMOT (pip install boxmot): {e}")
-        self.tracker = ByteTrack(track_thresh=0.6, min_conf=0.1, track_buffer=30)
+        self.tracker = tracker_cls(**kwargs)
 
     def update(self, instances):
         rows = np.column_stack(
@@ -88,6 +90,29 @@ class BoxMOTByteTrack:
         result.ID = torch.from_numpy(out[:, 4].astype(np.int64))
         result.gt = instances.gt[torch.from_numpy(out[:, 7].astype(np.int64))]
         return result
+
+
+_BOX = "boxmot.trackers.box"
+#: BoxMOT tracker -> (module, class, the authors' MOT17 settings)
+BOXMOT = {
+    "ByteTrack": (f"{_BOX}.bytetrack.tracker", "ByteTrack", dict(track_thresh=0.6, min_conf=0.1)),
+    "OcSort": (
+        f"{_BOX}.ocsort.tracker",
+        "OcSort",
+        dict(det_thresh=0.6, min_conf=0.1, iou_threshold=0.3, delta_t=3, inertia=0.2),
+    ),
+    "BotSort": (
+        f"{_BOX}.botsort.tracker",
+        "BotSort",
+        dict(
+            track_high_thresh=0.6,
+            new_track_thresh=0.7,
+            fuse_first_associate=True,
+            use_cmc=False,
+            use_embeddings=False,
+        ),
+    ),
+}
 
 
 def run(tracker, frames, warmup):
@@ -146,12 +171,22 @@ COLUMNS = [
 
 
 def trackers(compare_boxmot):
+    """Name -> tracker factory; with ``compare_boxmot`` each BoxMOT tracker follows the same
+    algorithm of ours, both with the original authors' settings."""
     out = dict(TRACKERS)
     if compare_boxmot:
         out["ByteTracker (authors' settings)"] = partial(
             ByteTracker, high_match_iou_thr=0.2, init_track_thr=0.6, num_tentatives=2
         )
-        out["BoxMOT ByteTrack"] = BoxMOTByteTrack
+        out["BoxMOT ByteTrack"] = partial(BoxMOTTracker, "ByteTrack")
+        out["OCSORTTracker (detections above 0.6)"] = partial(
+            OCSORTTracker, obj_score_thr=0.6, init_track_thr=0.6
+        )
+        out["BoxMOT OcSort"] = partial(BoxMOTTracker, "OcSort")
+        out["BoTSORTTracker (no ReID, no CMC)"] = partial(
+            BoTSORTTracker, with_reid=False, cmc_method=None
+        )
+        out["BoxMOT BotSort (no ReID, no CMC)"] = partial(BoxMOTTracker, "BotSort")
     return out
 
 

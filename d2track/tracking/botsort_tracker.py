@@ -69,15 +69,14 @@ Deviations from the authors' code (none changes a single-class video, beyond the
 from collections import namedtuple
 
 import numpy as np
-import torch
 
-from .base import BaseTracker, select_tracked
+from .base import BaseTracker
 from .matching import fuse_iou_appearance
 from .matching import fuse_score as score_weighted
 from .matching import overlapping_pairs, sparse_linear_assignment
 from .motion.cmc import CachedCMC, CameraMotionCompensation
 from .motion.kalman_filter import KalmanFilterXYWH
-from .track_table import TrackTable
+from .track_table import TrackTable, check_output_box, select_track_output
 
 __all__ = ["BoTSORTTracker"]
 
@@ -150,10 +149,7 @@ class BoTSORTTracker(BaseTracker):
             output_box (str): ``"kalman"`` (the authors) or ``"detection"`` (MMTracking).
             output_tentative (bool): output new, tentative tracks too (the authors).
         """
-        if output_box not in ("detection", "kalman"):
-            raise ValueError(
-                f"BoTSORTTracker: output_box must be 'detection' or 'kalman', got {output_box!r}"
-            )
+        check_output_box("BoTSORTTracker", output_box)
         limits = dict(
             match_cost_thr=match_cost_thr,
             low_match_cost_thr=low_match_cost_thr,
@@ -381,20 +377,10 @@ class BoTSORTTracker(BaseTracker):
         tracks.keep(~drop)
 
     def _output(self, instances, ids):
-        """The rows of ``instances`` with an ID (per ``output_tentative``), boxes per
-        ``output_box``; reads the tracks after this frame's update."""
-        if self.output_box == "detection" and self.output_tentative:
-            return select_tracked(instances, torch.from_numpy(ids))
-        # Every ID is a live track: rows by ID, since IDs grow with the rows.
-        out = np.flatnonzero(ids >= 0)
-        rows = np.searchsorted(self.tracks.ids, ids[out])
-        if not self.output_tentative:
-            ids = ids.copy()
-            ids[out[~self.tracks.confirmed[rows]]] = -1
-        boxes = None
-        if self.output_box == "kalman":
-            tensor = instances.pred_boxes.tensor
-            boxes = tensor.detach().cpu().numpy().astype(np.float64)
-            boxes[out] = self.tracks.kalman_boxes(rows)
-            boxes = torch.as_tensor(boxes, dtype=tensor.dtype, device=tensor.device)
-        return select_tracked(instances, torch.from_numpy(ids), boxes)
+        return select_track_output(
+            instances,
+            ids,
+            self.tracks,
+            output_box=self.output_box,
+            output_tentative=self.output_tentative,
+        )

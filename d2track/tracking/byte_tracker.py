@@ -40,11 +40,10 @@ num_tentatives=2``).
 from collections import namedtuple
 
 import numpy as np
-import torch
 
-from .base import BaseTracker, select_tracked
+from .base import BaseTracker
 from .matching import match_by_iou
-from .track_table import TrackTable
+from .track_table import TrackTable, check_output_box, select_track_output
 
 __all__ = ["ByteTracker"]
 
@@ -96,10 +95,7 @@ class ByteTracker(BaseTracker):
             output_tentative (bool): output tentative tracks too (MMTracking), or only
                 confirmed ones (the authors' code).
         """
-        if output_box not in ("detection", "kalman"):
-            raise ValueError(
-                f"ByteTracker: output_box must be 'detection' or 'kalman', got {output_box!r}"
-            )
+        check_output_box("ByteTracker", output_box)
         self.output_box = output_box
         self.output_tentative = bool(output_tentative)
         self.high_score_thr = high_score_thr
@@ -145,23 +141,13 @@ class ByteTracker(BaseTracker):
         return self._output(instances, ids)
 
     def _output(self, instances, ids):
-        """The rows of ``instances`` with an ID (per ``output_tentative``), boxes per
-        ``output_box``; reads the tracks after this frame's update and prune."""
-        if self.output_box == "detection" and self.output_tentative:
-            return select_tracked(instances, torch.from_numpy(ids))
-        # Every ID is a live track (matched or new): rows by ID, since IDs grow with the rows.
-        out = np.flatnonzero(ids >= 0)
-        rows = np.searchsorted(self.tracks.ids, ids[out])
-        if not self.output_tentative:
-            ids = ids.copy()
-            ids[out[~self.tracks.confirmed[rows]]] = -1
-        boxes = None
-        if self.output_box == "kalman":
-            tensor = instances.pred_boxes.tensor
-            boxes = tensor.detach().cpu().numpy().astype(np.float64)
-            boxes[out] = self.tracks.kalman_boxes(rows)
-            boxes = torch.as_tensor(boxes, dtype=tensor.dtype, device=tensor.device)
-        return select_tracked(instances, torch.from_numpy(ids), boxes)
+        return select_track_output(
+            instances,
+            ids,
+            self.tracks,
+            output_box=self.output_box,
+            output_tentative=self.output_tentative,
+        )
 
     def _match(self, dets):
         """Steps 1-4 of the module docstring: (N,) matched track row per detection, or -1."""

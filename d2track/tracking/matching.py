@@ -106,13 +106,18 @@ def _solve_rest(rows, cols, cost, shape, threshold):
     lapjv's extended matrix grows as (T + D)^2; lapmod (sparse JV) solves the same extended
     problem, built here explicitly: real columns, then one dummy column per row (cost
     ``threshold / 2``: unmatched), one dummy row per column, and the zero-cost transposed
-    pattern between dummies so that a perfect matching always exists.
+    pattern between dummies so that a perfect matching always exists. lapmod needs non-negative
+    costs: negative ones (e.g. OC-SORT's direction bonus) are shifted up, with the threshold, by
+    the same amount, which adds a constant to every perfect matching (each has ``T + D`` edges of
+    either kind, weighted as pairs) and keeps the optimum.
     """
     t, d = shape
     if t + d <= _DENSE_LIMIT:
         sub = np.full(shape, threshold + 1e5)  # over the limit: forbidden
         sub[rows, cols] = cost
         return lap.lapjv(sub, extend_cost=True, cost_limit=threshold)[1]
+    shift = max(0.0, -float(np.min(cost)))
+    cost, threshold = cost + shift, threshold + shift
     r = np.concatenate([rows, np.arange(t), t + np.arange(d), t + cols])
     c = np.concatenate([cols, d + np.arange(t), np.arange(d), d + rows])
     v = np.concatenate([cost, np.full(t + d, threshold / 2), np.zeros(len(rows))])

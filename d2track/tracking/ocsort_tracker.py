@@ -30,7 +30,10 @@ except where noted below. Per frame ``t``:
 Association is category-aware and only pairs whose boxes overlap are candidates: with
 ``match_iou_thr > vel_consist_weight / 2`` (0.3 > 0.1 by default) no other pair could match.
 Output: the matched and the new-track detections (tentative tracks included, as MMTracking)
-with their *detected* boxes.
+with their *detected* boxes (the authors' code outputs observations too). ``output_box="kalman"``
+outputs the Kalman state after the update instead and ``output_tentative=False`` confirmed
+tracks only, as :class:`~.byte_tracker.ByteTracker` can (on noisy detections the Kalman box
+scores higher: ``benchmarks/README.md``).
 
 Deliberate deviations from MMTracking, each towards the paper and the authors' code
 (noahcao/OC_SORT, ``trackers/ocsort_tracker``):
@@ -73,9 +76,8 @@ before calling ``super()._track``.
 from collections import namedtuple
 
 import numpy as np
-import torch
 
-from .base import BaseTracker, select_tracked
+from .base import BaseTracker
 from .matching import (
     center_directions,
     direction_cost,
@@ -84,7 +86,7 @@ from .matching import (
     sparse_linear_assignment,
 )
 from .motion.kalman_filter import xyxy_to_xyah
-from .track_table import TrackTable
+from .track_table import TrackTable, check_output_box, select_track_output
 
 __all__ = ["OCSORTTracker"]
 
@@ -118,6 +120,8 @@ class OCSORTTracker(BaseTracker):
         score_cost_weight=0.0,
         height_modulated_iou=False,
         kalman_filter=None,
+        output_box="detection",
+        output_tentative=True,
     ):
         """
         Args:
@@ -132,7 +136,11 @@ class OCSORTTracker(BaseTracker):
             score_cost_weight (float): Hybrid-SORT's score-difference cost weight (0: off).
             height_modulated_iou (bool): Hybrid-SORT's height-modulated IoU instead of IoU.
             kalman_filter (KalmanFilter or None): ``xyah`` motion model; the default if None.
+            output_box (str): ``"detection"`` (MMTracking, the authors) or ``"kalman"``.
+            output_tentative (bool): output tentative tracks too (MMTracking).
         """
+        check_output_box("OCSORTTracker", output_box)
+        self.output_box, self.output_tentative = output_box, bool(output_tentative)
         if vel_delta_t < 1:
             raise ValueError(f"OCSORTTracker: vel_delta_t must be >= 1, got {vel_delta_t}")
         self.obj_score_thr = obj_score_thr
@@ -179,7 +187,13 @@ class OCSORTTracker(BaseTracker):
             scores=dets.scores[new],
         )
         self.tracks.prune(self.frame_id, self.num_frames_retain)
-        return select_tracked(instances, torch.from_numpy(ids))
+        return select_track_output(
+            instances,
+            ids,
+            self.tracks,
+            output_box=self.output_box,
+            output_tentative=self.output_tentative,
+        )
 
     def _match(self, dets, kept):
         """Steps 2-5 of the module docstring: (N,) matched track row per detection, or -1."""

@@ -11,11 +11,13 @@ keeps them (:meth:`TrackTable.previous_observations` looks them up).
 """
 
 import numpy as np
+import torch
 
+from .base import select_tracked
 from .motion.cmc import warp_states
 from .motion.kalman_filter import KalmanFilter
 
-__all__ = ["TrackTable"]
+__all__ = ["OUTPUT_BOXES", "TrackTable", "check_output_box", "select_track_output"]
 
 # Per-track arrays, first axis over tracks.
 _COLUMNS = (
@@ -275,3 +277,48 @@ class TrackTable:
         """(m, D) average of the stored embeddings of the tracks at ``rows``."""
         count = np.minimum(self.num_embeds[rows], self.embed_memory).clip(min=1)
         return self.embeds[rows].sum(axis=1) / count[:, None]
+
+
+#: What a Kalman tracker can output as a track's box: the matched detection (MMTracking) or the
+#: Kalman state after this frame's update (the ByteTrack and BoT-SORT authors' code).
+OUTPUT_BOXES = ("detection", "kalman")
+
+
+def check_output_box(tracker, output_box):
+    """Raise a ``ValueError`` naming ``tracker`` if ``output_box`` is not a known one."""
+    if output_box not in OUTPUT_BOXES:
+        raise ValueError(
+            f"{tracker}: output_box must be 'detection' or 'kalman', got {output_box!r}"
+        )
+
+
+def select_track_output(instances, ids, tracks, *, output_box, output_tentative):
+    """A Kalman tracker's output: the rows of ``instances`` with an ID and their boxes.
+
+    Reads ``tracks`` after this frame's update, where every ID in ``ids`` is a live track (IDs
+    grow with the rows, so rows are found by binary search).
+
+    Args:
+        instances (Instances): (N) this frame's detections.
+        ids (ndarray): (N,) int64 track ID per detection, -1 where none.
+        tracks (TrackTable): the tracker's tracks.
+        output_box (str): ``"detection"`` or ``"kalman"`` (:data:`OUTPUT_BOXES`).
+        output_tentative (bool): also output tentative tracks.
+
+    Returns:
+        Instances: as :func:`~d2track.tracking.base.select_tracked`.
+    """
+    if output_box == "detection" and output_tentative:
+        return select_tracked(instances, torch.from_numpy(ids))
+    out = np.flatnonzero(ids >= 0)
+    rows = np.searchsorted(tracks.ids, ids[out])
+    if not output_tentative:
+        ids = ids.copy()
+        ids[out[~tracks.confirmed[rows]]] = -1
+    boxes = None
+    if output_box == "kalman":
+        tensor = instances.pred_boxes.tensor
+        boxes = tensor.detach().cpu().numpy().astype(np.float64)
+        boxes[out] = tracks.kalman_boxes(rows)
+        boxes = torch.as_tensor(boxes, dtype=tensor.dtype, device=tensor.device)
+    return select_tracked(instances, torch.from_numpy(ids), boxes)

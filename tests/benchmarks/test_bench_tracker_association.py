@@ -68,4 +68,4 @@ def test_main_writes_a_row_per_noise_tracker_and_size(bench, tmp_path):
 def test_compare_boxmot_without_boxmot_says_how_to_get_it(bench, monkeypatch):
     monkeypatch.setitem(sys.modules, "boxmot", None)  # import boxmot -> ImportError
     with pytest.raises(SystemExit, match="pip install boxmot"):
-        bench.BoxMOTByteTrack()
+        bench.BoxMOTTracker("ByteTrack")

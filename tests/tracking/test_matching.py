@@ -132,6 +132,19 @@ def test_dense_and_sparse_contested_solvers_agree(seed, monkeypatch):
     assert (answers[0][0] >= 0).sum() > 20
 
 
+def test_sparse_solver_takes_negative_costs(monkeypatch):
+    # OC-SORT's direction bonus can push a cost below 0; lapmod itself refuses negative costs.
+    rng = np.random.default_rng(5)
+    cost = np.where(rng.random((70, 60)) < 0.05, rng.random((70, 60)) - 0.2, 5.0)
+    answers = []
+    for limit in (0, 10**6):  # lapmod (shifted costs), dense lapjv
+        monkeypatch.setattr(matching, "_DENSE_LIMIT", limit)
+        answers.append(linear_assignment(cost, threshold=0.6))
+    np.testing.assert_array_equal(answers[0][0], answers[1][0])
+    matched = np.flatnonzero(answers[0][0] >= 0)
+    assert cost[matched, answers[0][0][matched]].min() < 0 and len(matched) > 20
+
+
 def _random_boxes(rng, n):
     xy = rng.uniform(0, 300, (n, 2))
     return np.hstack([xy, xy + rng.uniform(10, 60, (n, 2))])
