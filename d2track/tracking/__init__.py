@@ -8,6 +8,7 @@ from .base import BaseTracker, check_detections, select_tracked
 from .botsort_tracker import BoTSORTTracker
 from .byte_tracker import ByteTracker
 from .embedding_tracker import EmbeddingTracker
+from .gsi import GaussianSmoothedInterpolation
 from .interpolation import InterpolateTracks, interpolate_tracks
 from .mask_iou_tracker import MaskIoUTracker
 from .masktrack_tracker import MaskTrackRCNNTracker, masktrack_match_scores
@@ -22,6 +23,7 @@ from .ocsort_tracker import OCSORTTracker
 from .quasi_dense_tracker import QuasiDenseTracker
 from .sort_tracker import DeepSORTTracker, SORTTracker
 from .sot import LostDetector, SiameseRPNTracker, SingleObjectTracker
+from .strongsort_tracker import StrongSORTTracker
 from .tracktor import TracktorTracker
 
 __all__ = [
@@ -30,6 +32,7 @@ __all__ = [
     "ByteTracker",
     "DeepSORTTracker",
     "EmbeddingTracker",
+    "GaussianSmoothedInterpolation",
     "InterpolateTracks",
     "LostDetector",
     "MaskIoUTracker",
@@ -39,6 +42,7 @@ __all__ = [
     "SORTTracker",
     "SiameseRPNTracker",
     "SingleObjectTracker",
+    "StrongSORTTracker",
     "TracktorTracker",
     "check_detections",
     "embedding_cost",

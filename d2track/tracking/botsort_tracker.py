@@ -50,7 +50,7 @@ camera), except when ``video`` is given and the warp is cached. With ``video`` (
 as :class:`~d2track.modeling.meta_arch.TrackingByDetection` passes it) warps go through
 :class:`~.motion.cmc.CachedCMC` (``cmc_cache``; in memory, or in ``cmc_cache_dir``), so that a
 second run over a video (a parameter search) computes none. The warp is only estimated when
-there are tracks to move.
+there are tracks to move (:class:`~.cmc_step.CameraMotionStep`, shared with Deep OC-SORT).
 
 Deviations from the authors' code (none changes a single-class video, beyond the first three):
 
@@ -71,10 +71,10 @@ from collections import namedtuple
 import numpy as np
 
 from .base import BaseTracker
+from .cmc_step import build_camera_motion
 from .matching import fuse_iou_appearance
 from .matching import fuse_score as score_weighted
 from .matching import overlapping_pairs, sparse_linear_assignment
-from .motion.cmc import CachedCMC, CameraMotionCompensation
 from .motion.kalman_filter import KalmanFilterXYWH
 from .track_table import TrackTable, check_output_box, select_track_output
 
@@ -141,10 +141,11 @@ class BoTSORTTracker(BaseTracker):
                 this (< 1).
             appearance_thr (float): appearance distances above it are ignored.
             ema_alpha (float): weight of the past in a track's embedding average.
-            cmc_method (str or None): :class:`CameraMotionCompensation` method, None: no CMC.
+            cmc_method (str or None): :class:`~.motion.cmc.CameraMotionCompensation` method,
+                None: no CMC.
             cmc_params (dict or None): its further keyword arguments (e.g. ``downscale``).
             cmc_cache_dir (str or None): folder keeping the warps per video
-                (:class:`CachedCMC`); None: in memory only.
+                (:class:`~.motion.cmc.CachedCMC`); None: in memory only.
             kalman_filter (BoxKalmanFilter or None): motion model; ``KalmanFilterXYWH()`` if None.
             output_box (str): ``"kalman"`` (the authors) or ``"detection"`` (MMTracking).
             output_tentative (bool): output new, tentative tracks too (the authors).
@@ -175,10 +176,12 @@ class BoTSORTTracker(BaseTracker):
         self.ema_alpha = float(ema_alpha)
         self.output_box = output_box
         self.output_tentative = bool(output_tentative)
+        self.camera_motion = build_camera_motion(
+            "BoTSORTTracker", cmc_method, cmc_params, cmc_cache_dir
+        )
         self.cmc, self.cmc_cache = None, None
-        if cmc_method not in (None, "none"):
-            self.cmc = CameraMotionCompensation(method=cmc_method, **dict(cmc_params or {}))
-            self.cmc_cache = CachedCMC(self.cmc, cache_dir=cmc_cache_dir)
+        if self.camera_motion is not None:
+            self.cmc, self.cmc_cache = self.camera_motion.cmc, self.camera_motion.cache
         # Tentative tracks are confirmed by their second match (the authors' is_activated).
         self.tracks = TrackTable(
             kalman_filter=kalman_filter if kalman_filter is not None else KalmanFilterXYWH(),
@@ -200,13 +203,14 @@ class BoTSORTTracker(BaseTracker):
         self.tracks.clear()
         self._start_frame = np.zeros(0, dtype=np.int64)  # first frame of each track, by id
         self._prev_frame_id = None  # frame of the previous update since the reset
-        self._prev_image = None
-        if self.cmc_cache is not None:
-            self.cmc_cache.flush()  # the finished video's warps go to cmc_cache_dir
+        if self.camera_motion is not None:
+            self.camera_motion.reset()  # the finished video's warps go to cmc_cache_dir
 
     def _track(self, instances, *, image=None, video=None, **_):
         dets = self._detections(instances)
-        warp = self._camera_warp(image, video)
+        warp = None
+        if self.camera_motion is not None:
+            warp = self.camera_motion.warp(image, video, self.frame_id, has_tracks=len(self.tracks))
         det_rows = self._match(dets, warp)
         ids = self._commit(dets, det_rows)
         self._prev_frame_id = self.frame_id
@@ -222,30 +226,6 @@ class BoTSORTTracker(BaseTracker):
             classes=instances.pred_classes.detach().cpu().numpy().astype(np.int64),
             embeds=embeds,
         )
-
-    def _camera_warp(self, image, video):
-        """The (2, 3) warp from the previous frame to this one, or None where nothing moves
-        (no CMC, first frame of the video, no track)."""
-        if self.cmc is None:
-            return None
-        prev_image, self._prev_image = self._prev_image, image
-        if image is None and video is None:
-            raise ValueError(
-                f"BoTSORTTracker: camera motion compensation (cmc_method={self.cmc.method!r}) "
-                "needs frame_context['image'], the (H, W, 3) BGR frame: pass update(..., "
-                "image=frame), or build the tracker with cmc_method=None"
-            )
-        if self._prev_frame_id is None or not len(self.tracks):
-            return None
-        if video is not None:  # cached per video: a second run over it computes nothing
-            return self.cmc_cache.estimate(
-                prev_image,
-                image,
-                video=video,
-                frame_id=self.frame_id,
-                prev_frame_id=self._prev_frame_id,
-            )
-        return None if prev_image is None else self.cmc.estimate(prev_image, image)
 
     def _match(self, dets, warp):
         """Steps 2-6 of the module docstring: (N,) matched track row per detection, or -1."""

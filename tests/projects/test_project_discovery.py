@@ -138,5 +138,6 @@ def test_installed_from_a_wheel_finds_projects_through_the_env_var(
         "qdtrack": "QDTrack",
         "selsa": "SELSA",
         "siamrpn": "SiamRPNpp",
+        "strongsort": "StrongSORT",
         "troi": "TemporalRoIAlign",
     }

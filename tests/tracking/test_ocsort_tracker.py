@@ -1,3 +1,4 @@
+import cv2
 import numpy as np
 import pytest
 import torch
@@ -5,7 +6,11 @@ from detectron2.structures import Boxes, Instances
 
 from d2track.tracking.byte_tracker import ByteTracker
 from d2track.tracking.motion.kalman_filter import KalmanFilter, xyxy_to_xyah
-from d2track.tracking.ocsort_tracker import OCSORTTracker
+from d2track.tracking.ocsort_tracker import (
+    OCSORTTracker,
+    adaptive_appearance_weights,
+    dynamic_alpha,
+)
 from d2track.tracking.sort_tracker import SORTTracker
 
 
@@ -241,3 +246,187 @@ def test_bad_arguments_and_missing_fields():
     inst.remove("scores")
     with pytest.raises(ValueError, match="scores"):
         OCSORTTracker().update(inst)
+
+
+# Deep OC-SORT options: camera motion compensation, dynamic appearance, adaptive weighting.
+
+PAN_SIZE = (240, 320)  # (H, W) of the panning frames
+
+
+def embedded(boxes, embeds, scores=None):
+    """:func:`frame` with (N, D) ``embeds``."""
+    inst = frame(boxes, scores)
+    inst.embeds = torch.tensor(embeds, dtype=torch.float32).reshape(len(boxes), -1)
+    return inst
+
+
+def pan_video(num_frames=12, seed=0):
+    """A camera panning 25-40 px per frame, back and forth, over a seeded textured scene with
+    four slowly walking 24 x 60 people: per frame the BGR image and the boxes (row = person)."""
+    rng = np.random.default_rng(seed)
+    height, width = PAN_SIZE
+    world_shape = (height + 60, width + 200)
+    layers = [
+        cv2.resize(
+            rng.random((world_shape[0] // s + 1, world_shape[1] // s + 1)),
+            world_shape[::-1],
+            interpolation=cv2.INTER_CUBIC,
+        )
+        for s in (2, 4, 8, 16, 32)
+    ]
+    world = cv2.normalize(sum(layers), None, 0, 255, cv2.NORM_MINMAX).astype(np.uint8)
+    camera = np.array([100.0, 30.0])
+    people = np.array([[220.0 + 48 * k, 110.0 + 7 * k] for k in range(4)])  # world top-left
+    frames = []
+    for t in range(num_frames):
+        if t:
+            forward = camera[0] < 60 or (camera[0] < 140 and rng.random() < 0.5)
+            step = rng.uniform(25, 40) * (1 if forward else -1)
+            camera = np.clip(camera + [step, rng.uniform(-4, 4)], [0, 0], [200, 60])
+        people += [1.0, 0.5]
+        x, y = np.round(camera).astype(int)
+        image = cv2.cvtColor(world[y : y + height, x : x + width], cv2.COLOR_GRAY2BGR)
+        top_left = people - [x, y]
+        frames.append((image, np.hstack([top_left, top_left + [24, 60]])))
+    return frames
+
+
+def track_pan(tracker, frames, images=True, **context):
+    """Per frame the list of IDs of the people (in person order)."""
+    seen = []
+    for image, boxes in frames:
+        out = tracker.update(frame(boxes.tolist()), image=image if images else None, **context)
+        assert len(out) == len(boxes)
+        seen.append(out.ID.tolist())
+    return seen
+
+
+@pytest.fixture(scope="module")
+def panning():
+    return pan_video()
+
+
+def test_camera_motion_compensation_keeps_ids_under_a_camera_pan(panning):
+    # A pan of 25-40 px moves every 24 px wide box off its Kalman prediction and its last
+    # observation alike: plain OC-SORT (neither OCM nor OCR) re-finds nobody, with sparse
+    # optical flow (or ORB) CMC every person keeps its identity.
+    plain = track_pan(OCSORTTracker(), panning)
+    assert plain[0] == [0, 1, 2, 3] and plain[1] == [1, 2, 3, 4]  # a switch at the first pan
+    assert len(set(sum(plain, []))) > 20
+    for method in ("sparse_flow", "orb"):
+        assert track_pan(OCSORTTracker(cmc_method=method), panning) == [[0, 1, 2, 3]] * 12
+
+
+def test_cmc_is_cached_per_video_and_replays_without_images(panning, tmp_path):
+    tracker = OCSORTTracker(cmc_method="sparse_flow", cmc_cache_dir=str(tmp_path))
+    assert track_pan(tracker, panning, video="pan") == [[0, 1, 2, 3]] * 12
+    cache = tracker.camera_motion.cache
+    assert (cache.hits, cache.misses) == (0, len(panning) - 1)
+    tracker.reset()  # writes the video's warps to cmc_cache_dir
+    replay = OCSORTTracker(cmc_method="sparse_flow", cmc_cache_dir=str(tmp_path))
+    assert track_pan(replay, panning, images=False, video="pan") == [[0, 1, 2, 3]] * 12
+    assert (replay.camera_motion.cache.hits, replay.camera_motion.cache.misses) == (11, 0)
+
+
+def test_cmc_warps_the_state_and_the_observations():
+    # A track seen on frames 0-2: a 30 px shift to the left moves its Kalman state, its last
+    # observation, its kept observations and its state at the last observation (where ORU
+    # restarts); the unused observation slot stays empty.
+    tracker = OCSORTTracker()
+    for x in (100, 104, 108):
+        tracker.update(frame([box(x)]))
+    tracks = tracker.tracks
+    before = {k: getattr(tracks, k).copy() for k in ("mean", "boxes", "obs_boxes", "obs_mean")}
+    tracker._warp_tracks(np.array([[1.0, 0.0, -30.0], [0.0, 1.0, 0.0]]))
+    np.testing.assert_allclose(tracks.mean[:, 0], before["mean"][:, 0] - 30)
+    np.testing.assert_allclose(tracks.mean[:, 1:], before["mean"][:, 1:])
+    np.testing.assert_allclose(tracks.boxes, [box(78)])
+    np.testing.assert_allclose(tracks.obs_boxes[0, :3], [box(70), box(74), box(78)])
+    assert tracks.obs_frames[0].tolist() == [0, 1, 2, -1]
+    np.testing.assert_allclose(tracks.obs_boxes[0, 3], before["obs_boxes"][0, 3])
+    np.testing.assert_allclose(tracks.obs_mean[:, 0], before["obs_mean"][:, 0] - 30)
+
+
+def test_needs_embeds_and_image_only_when_the_options_are_on():
+    plain = OCSORTTracker(adaptive_weighting=True)  # no effect without appearance
+    assert not plain.needs_embeds and not plain.needs_image
+    assert plain.update(frame([box(0)])).ID.tolist() == [0]
+    assert OCSORTTracker(appearance_weight=0.75).needs_embeds
+    assert not OCSORTTracker(appearance_weight=0.75).needs_image
+    assert OCSORTTracker(cmc_method="ecc").needs_image
+    assert not OCSORTTracker(cmc_method="ecc").needs_embeds
+    with pytest.raises(ValueError, match="embeds"):
+        OCSORTTracker(appearance_weight=0.75).update(frame([box(0)]))
+
+
+def test_cmc_without_the_image_is_a_clear_error():
+    tracker = OCSORTTracker(cmc_method="sparse_flow")
+    with pytest.raises(ValueError, match=r"OCSORTTracker.*needs frame_context\['image'\]"):
+        tracker.update(frame([box(100)]))
+    with pytest.raises(ValueError, match="cmc_method=None"):
+        tracker.update(frame([box(100)]))
+
+
+def test_dynamic_alpha_follows_the_detection_score():
+    # det_thresh 0.7: trust 2/3, 1/3, 0 and negative; alpha = 0.95 + 0.05 (1 - trust), at most 1.
+    alpha = dynamic_alpha(np.array([1.0, 0.9, 0.8, 0.7, 0.5]), 0.7, 0.95)
+    np.testing.assert_allclose(alpha, [0.95, 0.95 + 0.05 / 3, 0.95 + 0.1 / 3, 1.0, 1.0])
+
+
+def test_track_embedding_average_uses_the_dynamic_alpha():
+    # init_track_thr 0.7 is the authors' det_thresh: a 0.9 detection weighs 1 - 0.9667, a
+    # kept 0.5 one (which the authors' tracker would have dropped) leaves the average as it is.
+    tracker = OCSORTTracker(appearance_weight=0.75)
+    tracker.update(embedded([box(100)], [[1.0, 0.0]]))
+    tracker.update(embedded([box(100)], [[0.0, 2.0]], scores=[0.9]))
+    alpha = 0.95 + 0.05 / 3
+    expected = np.array([alpha, 1 - alpha]) / np.hypot(alpha, 1 - alpha)
+    np.testing.assert_allclose(tracker.tracks.embeds[0, 0], expected, rtol=1e-6)
+    average = tracker.tracks.embeds[0, 0].copy()
+    tracker.update(embedded([box(100)], [[0.0, 1.0]], scores=[0.5]))
+    assert tracker.tracks.last_frame.tolist() == [2]  # matched, embedding unchanged
+    assert tracker.tracks.embeds[0, 0].tolist() == average.tolist()
+
+
+def test_adaptive_weighting_boosts_distinctive_pairs():
+    # Rows: best - second best 0.6 (clipped to 0.5) and 0.1; columns: 0.4 and 0.1. Each pair
+    # gets 0.75 + half its row's gap + half its column's gap.
+    similarity = np.array([[0.9, 0.3], [0.5, 0.4]])
+    weights = adaptive_appearance_weights(similarity, 0.75, 0.5)
+    np.testing.assert_allclose(weights, [[1.2, 1.05], [1.0, 0.85]])
+    # A single column: no row boost; the column's gap 0.4 boosts both rows.
+    weights = adaptive_appearance_weights(similarity[:, :1], 0.75, 0.5)
+    np.testing.assert_allclose(weights, [[0.95], [0.95]])
+    # Pairs that cannot match (other class) are no second best: one valid entry, no boost.
+    valid = np.array([[True, False], [False, True]])
+    weights = adaptive_appearance_weights(similarity, 0.75, 0.5, valid=valid)
+    np.testing.assert_allclose(weights, np.full((2, 2), 0.75))
+
+
+def meet_and_turn_back():
+    """Two people walking towards each other at 3 px/frame meet (frame 12) and both turn back:
+    after the meeting each continues, by its motion, where the other goes."""
+    for t in range(25):
+        s = 3 * (t if t <= 12 else 24 - t)
+        yield [box(100 + s), box(172 - s, y=104)]
+
+
+def test_appearance_resolves_a_meeting_that_iou_and_ocm_take_for_a_crossing():
+    looks = [[1.0, 0.0], [0.0, 1.0]]
+    for kwargs, after in (
+        ({}, [1, 0]),  # IoU + OCM: a crossing, the identities swap
+        (dict(appearance_weight=0.75), [0, 1]),
+        (dict(appearance_weight=0.75, adaptive_weighting=True), [0, 1]),
+    ):
+        tracker = OCSORTTracker(**kwargs)
+        ids = [tracker.update(embedded(b, looks)).ID.tolist() for b in meet_and_turn_back()]
+        assert ids[:13] == [[0, 1]] * 13 and ids[13:] == [after] * 12, kwargs
+
+
+def test_deep_ocsort_bad_arguments():
+    with pytest.raises(ValueError, match="appearance_weight"):
+        OCSORTTracker(appearance_weight=-1)
+    with pytest.raises(ValueError, match="alpha_fixed_emb"):
+        OCSORTTracker(alpha_fixed_emb=1.5)
+    with pytest.raises(ValueError, match="method"):
+        OCSORTTracker(cmc_method="sift")

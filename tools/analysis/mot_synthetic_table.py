@@ -65,7 +65,9 @@ TRACKERS = {
     "bytetrack": ("ByteTrack (MMTracking's settings)", "bytetrack"),
     "bytetrack_original": ("ByteTrack (the authors' settings)", "bytetrack_original"),
     "ocsort": ("OC-SORT", "ocsort"),
+    "deep_ocsort": ("Deep OC-SORT", "deep_ocsort"),
     "botsort": ("BoT-SORT-ReID", "botsort"),
+    "strongsort": ("StrongSORT", "strongsort"),
     "qdtrack": ("QDTrack (its own detector)", "qdtrack"),
 }
 #: trackers run behind a model of their own, not the shared detector

@@ -1,0 +1,15 @@
+"""StrongSORT++ on MOT17 test (private detections) for a MOTChallenge submission:
+``strongsort_faster_rcnn_r50_fpn_mot17_test_private.py`` with AFLink and GSI
+(``model.video_postprocessor.link.weights=PATH``).
+"""
+
+from .common.strongsort import postprocessor
+from .strongsort_faster_rcnn_r50_fpn_mot17_test_private import (
+    dataloader,
+    lr_multiplier,
+    model,
+    optimizer,
+    train,
+)
+
+model.video_postprocessor = postprocessor
