@@ -8,54 +8,22 @@ one frame at a time in video order, embeds the detections with the track head on
 features and hands them to the tracker (``model.tracker``, e.g.
 :class:`~d2track.tracking.QuasiDenseTracker`). Everything else (weights, video resets, public
 detections, the output ``Instances`` with ``ID`` in original coordinates) is
-:class:`TrackingByDetection`'s.
+:class:`~d2track.modeling.meta_arch.TrackHeadTracking`'s.
 """
 
 import torch
-from detectron2.structures import Boxes
 
-from d2track.checkpoint import MissingWeightsError
-from d2track.modeling.meta_arch import TrackingByDetection
+from d2track.modeling.meta_arch import TrackHeadTracking, one_reference_frame
 
 __all__ = ["QDTrack"]
 
 
-class QDTrack(TrackingByDetection):
-    """A Detectron2 Faster R-CNN, QDTrack's track head and a tracker of embeddings."""
+class QDTrack(TrackHeadTracking):
+    """A Detectron2 Faster R-CNN, QDTrack's track head (``QuasiDenseEmbedHead``) and a tracker of
+    embeddings (e.g. ``QuasiDenseTracker`` or :class:`~d2track.tracking.EmbeddingTracker`);
+    arguments as :class:`~d2track.modeling.meta_arch.TrackHeadTracking`."""
 
-    embeds_detections = True
-
-    def __init__(
-        self,
-        *,
-        detector,
-        track_head,
-        tracker,
-        public_detections=None,
-        video_postprocessor=None,
-        detector_weights="",
-        allow_partial_weights=False,
-    ):
-        """
-        Args:
-            detector (GeneralizedRCNN): a Faster R-CNN (RPN + ``StandardROIHeads``).
-            track_head (QuasiDenseEmbedHead): embeds RoIs of the detector's features.
-            tracker (BaseTracker): a tracker of ``embeds``, e.g. ``QuasiDenseTracker`` or
-                :class:`~d2track.tracking.EmbeddingTracker`.
-            public_detections, video_postprocessor, detector_weights, allow_partial_weights: as
-                :class:`TrackingByDetection`. The track head gets its weights from a whole-model
-                checkpoint or from training.
-        """
-        super().__init__(
-            detector=detector,
-            tracker=tracker,
-            public_detections=public_detections,
-            video_postprocessor=video_postprocessor,
-            detector_weights=detector_weights,
-            allow_partial_weights=allow_partial_weights,
-        )
-        self.track_head = track_head
-        self._without_weights.add("track_head")
+    method_name = "QDTrack"
 
     def forward(self, batched_inputs):
         """Training: the Faster R-CNN losses, ``loss_track`` and ``loss_track_aux``; each input
@@ -63,15 +31,9 @@ class QDTrack(TrackingByDetection):
         Testing: one tracked ``Instances`` per frame."""
         if not self.training:
             return super().forward(batched_inputs)
-        self._without_weights.difference_update({"detector", "track_head"})
+        features, proposals, targets, losses = self.detector_losses(batched_inputs)
         det = self.detector
-        images = det.preprocess_image(batched_inputs)
-        targets = [x["instances"].to(self.device) for x in batched_inputs]
-        features = det.backbone(images.tensor)
-        proposals, losses = det.proposal_generator(images, features, targets)
-        _, detector_losses = det.roi_heads(images, features, proposals, targets)
-        losses.update(detector_losses)
-        refs = [_one_reference(x) for x in batched_inputs]
+        refs = [one_reference_frame(x, "QDTrack") for x in batched_inputs]
         ref_images = det.preprocess_image(refs)
         ref_features = det.backbone(ref_images.tensor)
         ref_proposals = _test_proposals(det.proposal_generator, ref_images, ref_features)
@@ -82,20 +44,6 @@ class QDTrack(TrackingByDetection):
             )
         )
         return losses
-
-    def embed_detections(self, frame, frame_det, detections, context):
-        """``detections.embeds`` (N, D) from the track head on the detector's features."""
-        boxes = Boxes(detections.pred_boxes.tensor * frame_det.scale)
-        detections.embeds = self.track_head(frame_det.features, [boxes])
-
-    def check_weights(self):
-        if "track_head" in self._without_weights and "detector" not in self._without_weights:
-            raise MissingWeightsError(
-                "QDTrack: the track head has no weights. Load a whole QDTrack checkpoint "
-                "(train.init_checkpoint=PATH with --eval-only, --weights in the demos) or train "
-                "the model first."
-            )
-        super().check_weights()
 
 
 @torch.no_grad()
@@ -109,13 +57,3 @@ def _test_proposals(rpn, images, features):
     finally:
         rpn.train(was_training)
     return proposals
-
-
-def _one_reference(frame):
-    refs = frame.get("ref_frames", [])
-    if len(refs) != 1:
-        raise ValueError(
-            f"QDTrack trains on one reference frame per key frame, got {len(refs)} for "
-            f"{frame.get('file_name', 'a frame')}: set the train RefSampler's num_ref_imgs=1"
-        )
-    return refs[0]
