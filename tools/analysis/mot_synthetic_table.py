@@ -119,13 +119,13 @@ def trained(config, out_dir, seed, rerun, *extra):
 
 def split_config(split, detector, reid, args):
     """The tracking config on ``split`` with the seed's weights (tracker set later)."""
-    cfg = test_config(MODEL, split, args)
+    cfg = eval_config(MODEL, split, args)
     cfg.model.update(detector_weights=str(detector), reid=load_config(str(REPO / REID), []).model)
     cfg.model.reid_weights = str(reid)
     return cfg
 
 
-def test_config(config, split, args):
+def eval_config(config, split, args):
     """``config`` with ``args.opts``, testing on ``split`` (its first ``args.num_videos``)."""
     cfg = load_config(str(REPO / config), args.opts)
     test = cfg.dataloader.test
@@ -146,7 +146,7 @@ def run_tracker(model, runner, loader, tracker_cfg, split, out_dir):
 
 def evaluate_own_model(short, weights, split, args, out_dir):
     """Metrics of a tracker behind its own trained model (:data:`OWN_MODEL`)."""
-    cfg = test_config(OWN_MODEL[short], split, args)
+    cfg = eval_config(OWN_MODEL[short], split, args)
     model = instantiate(cfg.model).eval()
     load_eval_weights(model, str(weights), source="model_final.pth")
     loader = instantiate(cfg.dataloader.test)
