@@ -72,9 +72,9 @@ import numpy as np
 
 from .base import BaseTracker
 from .cmc_step import build_camera_motion
-from .matching import fuse_iou_appearance
+from .matching import ema_unit_rows, fuse_iou_appearance
 from .matching import fuse_score as score_weighted
-from .matching import overlapping_pairs, sparse_linear_assignment
+from .matching import overlapping_pairs, sparse_linear_assignment, unit_rows
 from .motion.kalman_filter import KalmanFilterXYWH
 from .track_table import TrackTable, check_output_box, select_track_output
 
@@ -86,11 +86,6 @@ _DUPLICATE_IOU_DIST = 0.15
 # One frame's detections as numpy arrays: boxes (N, 4) xyxy, scores (N,), classes (N,), and
 # unit-norm embeds (N, D) or None.
 _Detections = namedtuple("_Detections", ["boxes", "scores", "classes", "embeds"])
-
-
-def _unit(x):
-    """Rows of ``x`` (N, D) divided by their norm."""
-    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
 
 
 class BoTSORTTracker(BaseTracker):
@@ -219,7 +214,7 @@ class BoTSORTTracker(BaseTracker):
     def _detections(self, instances):
         embeds = None
         if self.with_reid:
-            embeds = _unit(instances.embeds.detach().cpu().numpy().astype(np.float32))
+            embeds = unit_rows(instances.embeds.detach().cpu().numpy().astype(np.float32))
         return _Detections(
             boxes=instances.pred_boxes.tensor.detach().cpu().numpy().astype(np.float64),
             scores=instances.scores.detach().cpu().numpy().astype(np.float64),
@@ -328,9 +323,8 @@ class BoTSORTTracker(BaseTracker):
         smooth = self.tracks.embeds[rows, 0].copy()
         fresh = dets.scores[matched] > self.high_score_thr
         if fresh.any():
-            alpha = self.ema_alpha
-            mixed = alpha * smooth[fresh] + (1.0 - alpha) * dets.embeds[matched[fresh]]
-            smooth[fresh] = _unit(mixed)
+            new = dets.embeds[matched[fresh]]
+            smooth[fresh] = ema_unit_rows(smooth[fresh], new, self.ema_alpha)
         return smooth
 
     def _remove_duplicates(self, ids):

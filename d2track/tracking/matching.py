@@ -25,6 +25,8 @@ from torchvision.ops import box_iou
 _DENSE_LIMIT = 100
 
 __all__ = [
+    "ema_unit_rows",
+    "unit_rows",
     "linear_assignment",
     "matched_pairs",
     "sparse_linear_assignment",
@@ -415,3 +417,23 @@ def match_by_iou(track_boxes, det_boxes, track_classes, det_classes, *, min_iou,
     )
     rows = np.flatnonzero(row_to_col >= 0)
     return rows, row_to_col[rows]
+
+
+def unit_rows(x):
+    """Rows of ``x`` (N, D) divided by their norm (zero rows stay zero); dtype kept."""
+    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+
+
+def ema_unit_rows(old, new, alpha):
+    """The exponential moving average of unit embeddings that BoT-SORT, StrongSORT and Deep
+    OC-SORT keep per track: ``unit(alpha * old + (1 - alpha) * new)``.
+
+    Args:
+        old (ndarray): (M, D) the tracks' current unit embeddings.
+        new (ndarray): (M, D) their matched detections' unit embeddings.
+        alpha (float or ndarray): weight of the past, a scalar or (M, 1) per track.
+
+    Returns:
+        ndarray: (M, D) unit rows.
+    """
+    return unit_rows(alpha * old + (1.0 - alpha) * new)

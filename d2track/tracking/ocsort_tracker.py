@@ -134,9 +134,11 @@ from .cmc_step import build_camera_motion
 from .matching import (
     center_directions,
     direction_cost,
+    ema_unit_rows,
     height_iou,
     overlapping_pairs,
     sparse_linear_assignment,
+    unit_rows,
 )
 from .motion.cmc import warp_boxes, warp_states
 from .motion.kalman_filter import xyxy_to_xyah
@@ -153,11 +155,6 @@ _NO_LIMIT = 1e4
 # Per-track motion cues of a frame (T tracks): OCM origins (T, 4), directions (T, 2) and
 # predicted scores (T,) or None.
 _Cues = namedtuple("_Cues", ["origins", "directions", "scores"])
-
-
-def _unit(x):
-    """Rows of ``x`` (N, D) divided by their norm."""
-    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
 
 
 def dynamic_alpha(scores, det_thresh, alpha_fixed=0.95):
@@ -376,7 +373,7 @@ class OCSORTTracker(BaseTracker):
     def _detections(self, instances):
         embeds = None
         if self.with_appearance:
-            embeds = _unit(instances.embeds.detach().cpu().numpy().astype(np.float32))
+            embeds = unit_rows(instances.embeds.detach().cpu().numpy().astype(np.float32))
         return _Detections(
             boxes=instances.pred_boxes.tensor.detach().cpu().numpy().astype(np.float64),
             scores=instances.scores.detach().cpu().numpy().astype(np.float64),
@@ -502,7 +499,7 @@ class OCSORTTracker(BaseTracker):
         old = self.tracks.embeds[rows, 0]
         alpha = dynamic_alpha(dets.scores[matched], self.init_track_thr, self.alpha_fixed_emb)
         alpha = alpha[:, None]
-        mixed = _unit(alpha * old + (1.0 - alpha) * dets.embeds[matched])
+        mixed = ema_unit_rows(old, dets.embeds[matched], alpha)
         return np.where(alpha < 1.0, mixed, old)  # untrusted detections: exactly unchanged
 
     def _reupdate(self, rows, boxes):

@@ -47,20 +47,24 @@ import numpy as np
 import torch
 from detectron2.structures import Instances
 
-from .base import BaseTracker, select_tracked
-from .matching import forbid_class_mismatch, match_by_iou, matched_pairs
+from .base import BaseTracker
+from .matching import (
+    ema_unit_rows,
+    forbid_class_mismatch,
+    match_by_iou,
+    matched_pairs,
+    unit_rows,
+)
 from .motion.cmc import CachedCMC, warp_boxes
 from .motion.kalman_filter import KalmanFilter
-from .track_table import TrackTable
+from .track_table import TrackTable, check_output_box, select_track_output
 
 __all__ = ["StrongSORTTracker", "ema_embeddings", "fused_cost"]
 
 
 def _unit(rows):
     """(N, D) rows scaled to unit length (float64); zero rows stay zero."""
-    rows = np.asarray(rows, dtype=np.float64)
-    norm = np.linalg.norm(rows, axis=1, keepdims=True)
-    return rows / np.maximum(norm, 1e-12)
+    return unit_rows(np.asarray(rows, dtype=np.float64))
 
 
 def ema_embeddings(track_embeds, det_embeds, alpha):
@@ -74,7 +78,7 @@ def ema_embeddings(track_embeds, det_embeds, alpha):
     Returns:
         ndarray: (M, D) float64 unit rows ``normalize(alpha * e + (1 - alpha) * f / |f|)``.
     """
-    return _unit(alpha * np.asarray(track_embeds) + (1.0 - alpha) * _unit(det_embeds))
+    return ema_unit_rows(np.asarray(track_embeds), _unit(det_embeds), alpha)
 
 
 def fused_cost(appearance, mahalanobis, *, appearance_weight, gating_threshold):
@@ -146,10 +150,7 @@ class StrongSORTTracker(BaseTracker):
             output_tentative (bool): also output tentative tracks.
             output_missed (bool): also output confirmed tracks missed in this frame only.
         """
-        if output_box not in ("detection", "kalman"):
-            raise ValueError(
-                f"StrongSORTTracker: output_box must be 'detection' or 'kalman', got {output_box!r}"
-            )
+        check_output_box("StrongSORTTracker", output_box)
         self.obj_score_thr = obj_score_thr
         self.match_score_thr = match_score_thr
         self.appearance_weight = appearance_weight
@@ -320,17 +321,13 @@ class StrongSORTTracker(BaseTracker):
     def _output(self, instances, ids, prev):
         """The output rows (module docstring), read after this frame's update and prune."""
         tracks = self.tracks
-        out = np.flatnonzero(ids >= 0)
-        rows = np.searchsorted(tracks.ids, ids[out])  # ids grow with the rows
-        if not self.output_tentative:
-            ids[out[~tracks.confirmed[rows]]] = -1
-        boxes = None
-        if self.output_box == "kalman":
-            tensor = instances.pred_boxes.tensor
-            boxes = tensor.detach().cpu().numpy().astype(np.float64)
-            boxes[out] = tracks.kalman_boxes(rows)
-            boxes = torch.as_tensor(boxes, dtype=tensor.dtype, device=tensor.device)
-        result = select_tracked(instances, torch.from_numpy(ids), boxes)
+        result = select_track_output(
+            instances,
+            ids,
+            tracks,
+            output_box=self.output_box,
+            output_tentative=self.output_tentative,
+        )
         if not self.output_missed:
             return result
         missed = np.flatnonzero(tracks.confirmed & (tracks.last_frame == prev))

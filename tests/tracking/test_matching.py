@@ -223,3 +223,15 @@ def test_height_iou_values():
     a = np.array([0.0, 0, 10, 10])
     b = np.array([[0.0, 5, 10, 20], [50.0, 0, 60, 10], [0.0, 20, 10, 30]])
     np.testing.assert_allclose(height_iou(a, b), [5 / 20, 1.0, 0.0])  # x is ignored
+
+
+def test_ema_unit_rows_with_scalar_and_per_row_weights():
+    from d2track.tracking.matching import ema_unit_rows, unit_rows
+
+    old = np.array([[1.0, 0.0], [0.0, 1.0]])
+    new = np.array([[0.0, 1.0], [0.0, 1.0]])
+    np.testing.assert_allclose(unit_rows(np.array([[3.0, 4.0], [0.0, 0.0]])), [[0.6, 0.8], [0, 0]])
+    # 0.9 * (1, 0) + 0.1 * (0, 1), normalised; the second track already points at the detection
+    s = np.hypot(0.9, 0.1)
+    np.testing.assert_allclose(ema_unit_rows(old, new, 0.9), [[0.9 / s, 0.1 / s], [0, 1]])
+    np.testing.assert_allclose(ema_unit_rows(old, new, np.array([[1.0], [0.0]])), [[1, 0], [0, 1]])
