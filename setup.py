@@ -24,6 +24,8 @@ VIDEO = [
     "trackeval",
     "lap",
 ]
+# ONNX export and checks (tools/deploy/export_onnx.py), TorchServe packaging and serving
+DEPLOY = ["onnx>=1.15", "onnxruntime>=1.17", "torchserve>=0.11", "torch-model-archiver>=0.11"]
 
 setup(
     name="d2track",
@@ -36,7 +38,9 @@ setup(
     packages=find_packages(include=["d2track", "d2track.*"]),
     install_requires=["torch>=1.10", "torchvision"] + DETECTRON2_RUNTIME + VIDEO,
     extras_require={
-        "dev": [
+        "deploy": DEPLOY,
+        "dev": DEPLOY
+        + [
             "pytest>=7",
             "pytest-timeout",
             "shapely>=2",

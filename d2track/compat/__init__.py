@@ -18,7 +18,7 @@ import sys
 
 from . import _finder
 
-SHIM_VERSION = 1
+SHIM_VERSION = 2
 
 __all__ = ["SHIM_VERSION", "install", "uninstall", "is_installed"]
 

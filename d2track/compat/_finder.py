@@ -16,6 +16,7 @@ STUB_FILE = _path.join(_path.dirname(__file__), "stub_c.py")
 TARGETS = frozenset(
     [
         C_MODULE,
+        "detectron2.config.lazy",
         "detectron2.data.build",
         "detectron2.data.datasets.pascal_voc",
         "detectron2.data.transforms.transform",

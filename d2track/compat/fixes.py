@@ -18,6 +18,8 @@ seven modules using ``np.int`` & co.      numpy >= 1.24 removed the aliases: the
 ``engine.launch``                         CPU-only machines: gloo instead of NCCL
 ``engine.defaults`` / ``engine``          ``create_ddp_model`` on CPU: ``device_ids=None``
 ``export``                                without caffe2, keep ``TracingAdapter`` & co.
+``config.lazy``                           ``LazyConfig.to_py`` crashed on a dataclass target
+                                          (``LazyCall`` stores those as dotted strings)
 ========================================  ==================================================
 """
 
@@ -235,6 +237,19 @@ def _fix_engine(module):
         module.create_ddp_model = defaults.create_ddp_model
 
 
+# --- LazyConfig.to_py ----------------------------------------------------------------------
+
+
+def _fix_lazy(module):
+    """``to_py`` renders a ``_target_`` object; one already a dotted string passes through."""
+    convert = module._convert_target_to_string
+
+    def convert_target(target):
+        return target if isinstance(target, str) else convert(target)
+
+    module._convert_target_to_string = convert_target
+
+
 # --- export without caffe2 ------------------------------------------------------------------
 
 
@@ -256,6 +271,7 @@ def _execute_export(module, exec_module):
 
 _AFTER = {
     _finder.C_MODULE: _fix_c,
+    "detectron2.config.lazy": _fix_lazy,
     "detectron2.engine": _fix_engine,
     "detectron2.engine.defaults": _fix_engine_defaults,
     "detectron2.engine.launch": _fix_launch,

@@ -3,11 +3,14 @@
 from pathlib import Path
 
 from .overrides import ConfigOverrideError, apply_overrides, load_config, validate_overrides
+from .printing import config_to_py, config_to_yaml
 
 __all__ = [
     "CONFIGS_ROOT",
     "ConfigOverrideError",
     "apply_overrides",
+    "config_to_py",
+    "config_to_yaml",
     "get_config",
     "get_config_file",
     "load_config",

@@ -6,6 +6,7 @@ import warnings
 
 import numpy as np
 import pytest
+from omegaconf import OmegaConf
 
 from d2track.compat import _finder, fixes
 
@@ -121,3 +122,16 @@ def test_broken_compiled_extension_falls_back_to_stub_with_warning():
     module = types.ModuleType(_finder.C_MODULE)
     loader.exec_module(module)
     assert module.IS_STUB is True and callable(module.box_iou_rotated)
+
+
+def test_to_py_renders_dataclass_targets():
+    """``LazyCall`` keeps a dataclass target as a dotted string; ``to_py`` crashed on it."""
+    from detectron2.config import LazyCall as L
+    from detectron2.config import LazyConfig
+
+    from d2track.data import RefSampler
+
+    cfg = OmegaConf.create({"sampler": L(RefSampler)(method="uniform", num_ref_imgs=1)})
+    assert isinstance(cfg.sampler._target_, str)
+    text = LazyConfig.to_py(cfg)
+    assert text == 'cfg.sampler = d2track.data.RefSampler(method="uniform", num_ref_imgs=1)\n'
