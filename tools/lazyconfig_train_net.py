@@ -9,6 +9,9 @@ Examples::
     tools/lazyconfig_train_net.py --config-file CONFIG.py --resume
     # evaluate a checkpoint (every model weight must be in it, unless --allow-partial)
     tools/lazyconfig_train_net.py --config-file CONFIG.py --eval-only train.init_checkpoint=W.pth
+    # ... and draw every evaluated frame into DIR/<video name>/<frame name>.jpg
+    tools/lazyconfig_train_net.py --config-file CONFIG.py --eval-only --show-dir DIR \\
+        train.init_checkpoint=W.pth
 
 An override key the config does not have is an error (``+key=value`` adds one). Checkpoints are
 written atomically; ``--resume`` continues bit-exactly on the CPU (random states and the data
@@ -20,6 +23,11 @@ The config needs ``model``, ``dataloader.{train,test,evaluator}``, ``optimizer``
 keys: ``grad_clip``, ``extra_hooks`` (:func:`d2track.engine.build_trainer`), ``eval_start`` (no
 evaluation before that iteration but the last) and ``best_checkpoint`` (``dict(metric=
 "sot/success", mode="max")``: keep ``model_best.pth``; :mod:`d2track.engine.eval_hooks`).
+
+``--show-dir DIR`` (with ``--eval-only``; MMTracking's option) draws what the evaluator scores,
+frame by frame, as the demos draw it: detections, tracks and masks in their ID's colour, single
+object tracks with their visibility and ground truth (:mod:`d2track.engine.show`); tracks and
+detections scoring under ``--show-score-thr`` (default 0.3) are left out.
 """
 
 import d2track  # noqa: F401  (first: installs the Detectron2 compat layer)
@@ -54,6 +62,7 @@ from d2track.engine.resume import (
     instantiate_train_loader,
     preserved_rng,
 )
+from d2track.engine.show import add_show_evaluator
 
 logger = logging.getLogger("d2track")
 
@@ -70,6 +79,9 @@ Examples:
     %(prog)s --config-file CONFIG.py --resume train.output_dir=output/run
   evaluate a checkpoint (it must hold every model weight, unless --allow-partial)
     %(prog)s --config-file CONFIG.py --eval-only train.init_checkpoint=output/run/model_final.pth
+  ... and draw every evaluated frame into output/show/<video name>/<frame name>.jpg
+    %(prog)s --config-file CONFIG.py --eval-only --show-dir output/show \\
+        train.init_checkpoint=output/run/model_final.pth
   add a key that the config does not have
     %(prog)s --config-file CONFIG.py +new.key=1
   two machines with 8 GPUs each (run on each machine with its --machine-rank)
@@ -125,12 +137,16 @@ def do_train(args, cfg):
     trainer.train(start_iter, cfg.train.max_iter)
 
 
-def do_eval_only(cfg, allow_partial=False):
+def do_eval_only(cfg, allow_partial=False, show_dir=None, show_score_thr=0.3):
     """Evaluate ``train.init_checkpoint``; a checkpoint that lacks weights of the model fails
-    before inference unless ``allow_partial`` (see :func:`d2track.checkpoint.load_weights`)."""
+    before inference unless ``allow_partial`` (see :func:`d2track.checkpoint.load_weights`).
+    With ``show_dir``, every evaluated frame is also drawn there
+    (:func:`d2track.engine.show.add_show_evaluator`)."""
     model = instantiate(cfg.model).to(cfg.train.device)
     model = create_ddp_model(model)
     load_eval_weights(model, cfg.train.init_checkpoint, allow_partial=allow_partial)
+    if show_dir:
+        add_show_evaluator(cfg, show_dir, score_thr=show_score_thr)
     return do_test(cfg, model)
 
 
@@ -142,12 +158,43 @@ def main(args):
     # default_setup logs "detectron2" and "fvcore" only; d2track's messages go to the same places
     setup_logger(cfg.train.output_dir, distributed_rank=comm.get_rank(), name="d2track")
     if args.eval_only:
-        return do_eval_only(cfg, allow_partial=args.allow_partial)
+        return do_eval_only(
+            cfg,
+            allow_partial=args.allow_partial,
+            show_dir=getattr(args, "show_dir", None),
+            show_score_thr=getattr(args, "show_score_thr", 0.3),
+        )
     do_train(args, cfg)
 
 
+def add_show_arguments(parser):
+    """``--show-dir`` and ``--show-score-thr`` (MMTracking's ``tools/test.py`` options)."""
+    parser.add_argument(
+        "--show-dir",
+        default=None,
+        metavar="DIR",
+        help="with --eval-only: draw every evaluated frame into DIR/<video name>/<frame name>.jpg",
+    )
+    parser.add_argument(
+        "--show-score-thr",
+        type=float,
+        default=0.3,
+        metavar="THR",
+        help="with --show-dir: detections and tracks scoring less are not drawn (default 0.3)",
+    )
+    return parser
+
+
+def parse_args(argv=None):
+    parser = add_show_arguments(add_allow_partial_argument(default_argument_parser(epilog=EPILOG)))
+    args = parser.parse_args(argv)
+    if args.show_dir and not args.eval_only:
+        parser.error("--show-dir draws the frames of an evaluation: it needs --eval-only")
+    return args
+
+
 def invoke_main():
-    args = add_allow_partial_argument(default_argument_parser(epilog=EPILOG)).parse_args()
+    args = parse_args()
     load_config(args.config_file, args.opts)  # a misspelled key exits here, before launch
     launch(
         main,

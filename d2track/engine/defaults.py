@@ -23,6 +23,7 @@ __all__ = [
     "clip_gradients",
     "do_test",
     "EVAL_RESULTS_FILE",
+    "with_output_dir",
 ]
 
 logger = logging.getLogger(__name__)
@@ -93,7 +94,7 @@ def build_extra_hooks(cfg):
     return [instantiate(h) for h in hooks.values() if h is not None]
 
 
-def _with_output_dir(evaluator_cfg, output_dir):
+def with_output_dir(evaluator_cfg, output_dir):
     """Default an evaluator's ``output_dir`` to ``<output_dir>/inference``, as DefaultTrainer."""
     target = evaluator_cfg.get("_target_")
     if callable(target) and "output_dir" not in evaluator_cfg:
@@ -121,7 +122,7 @@ def do_test(cfg, model):
     if "evaluator" not in cfg.dataloader:
         logger.warning("cfg.dataloader has no 'evaluator': nothing to evaluate")
         return None
-    evaluator = instantiate(_with_output_dir(cfg.dataloader.evaluator, cfg.train.output_dir))
+    evaluator = instantiate(with_output_dir(cfg.dataloader.evaluator, cfg.train.output_dir))
     results = inference_on_dataset(model, instantiate(cfg.dataloader.test), evaluator)
     if comm.is_main_process() and results:
         print_csv_format(results)

@@ -7,7 +7,7 @@ from detectron2.evaluation import COCOEvaluator, DatasetEvaluator
 from omegaconf import OmegaConf
 
 from d2track.engine import build_trainer, resolve_device
-from d2track.engine.defaults import _with_output_dir
+from d2track.engine.defaults import with_output_dir
 
 
 def test_resolve_device_falls_back_to_cpu_without_cuda(caplog, monkeypatch):
@@ -35,12 +35,12 @@ def test_amp_on_cpu_uses_simple_trainer(caplog):
 
 def test_evaluator_output_dir_defaults_to_inference_folder():
     cfg = L(COCOEvaluator)(dataset_name="x")
-    assert _with_output_dir(cfg, "/out").output_dir == "/out/inference"
+    assert with_output_dir(cfg, "/out").output_dir == "/out/inference"
     assert "output_dir" not in cfg  # the config itself is left as is
     given = L(COCOEvaluator)(dataset_name="x", output_dir="/mine")
-    assert _with_output_dir(given, "/out").output_dir == "/mine"
+    assert with_output_dir(given, "/out").output_dir == "/mine"
     plain = L(DatasetEvaluator)()
-    assert "output_dir" not in _with_output_dir(plain, "/out")
+    assert "output_dir" not in with_output_dir(plain, "/out")
 
 
 def test_clip_gradients_clips_the_global_norm_before_the_step():

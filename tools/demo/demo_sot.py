@@ -38,38 +38,21 @@ import torch
 import tqdm
 from detectron2.config import instantiate
 from detectron2.utils.logger import setup_logger
-from detectron2.utils.visualizer import Visualizer
 
 from d2track.checkpoint import add_allow_partial_argument, load_eval_weights
 from d2track.config import load_config
 from d2track.engine import resolve_device
+from d2track.engine.show import draw_single_targets
 from d2track.engine.vot_protocol import vot_init_box
 from d2track.evaluation.sot.txt_io import read_boxes
+from d2track.utils.box_args import parse_xywh_box, valid_xywh_box
 from d2track.utils.demo_output import check_display, frame_sink, show_frame
 from d2track.utils.file_io import atomic_open
 from d2track.utils.video_io import open_frame_source
-from d2track.utils.visualizer import draw_tracks, id_color
 
 logger = logging.getLogger("d2track")
 
 WINDOW = "d2track demo_sot"
-
-
-def _valid(box):
-    return box.shape == (4,) and bool(np.isfinite(box).all()) and bool((box[2:] > 0).all())
-
-
-def parse_box(text):
-    """``"x,y,w,h"`` -> (4,) float64 ``x, y, w, h`` (argparse type: errors are usage errors)."""
-    try:
-        box = np.array([float(v) for v in text.split(",")], dtype=np.float64)
-    except ValueError:
-        box = np.zeros(0)
-    if not _valid(box):
-        raise argparse.ArgumentTypeError(
-            f"bad box {text!r}: expected x,y,w,h (4 comma-separated numbers, w and h > 0)"
-        )
-    return box
 
 
 def parse_args(argv=None):
@@ -90,7 +73,7 @@ def parse_args(argv=None):
     parser.add_argument(
         "--init-box",
         action="append",
-        type=parse_box,
+        type=parse_xywh_box,
         default=[],
         metavar="X,Y,W,H",
         help="a target on the first frame, in pixels; repeat for several targets",
@@ -133,7 +116,7 @@ def gt_box(path):
         raise ValueError(f"{path}: no box on its first line (empty file)")
     x1, y1, x2, y2 = vot_init_box(boxes[0])
     box = np.array([x1, y1, x2 - x1, y2 - y1])
-    if not _valid(box):
+    if not valid_xywh_box(box):
         raise ValueError(f"{path}: the first line is not a box with w and h > 0: {boxes[0]}")
     return box[None]
 
@@ -182,23 +165,8 @@ def draw(frame_bgr, instances):
         instances (Instances): a single object tracker's output (``pred_boxes``, ``scores``,
             ``visible``, ``ID``).
     """
-    boxes = instances.pred_boxes.tensor.numpy()
-    ids, scores = instances.ID.tolist(), instances.scores.tolist()
-    seen = instances.visible.numpy().astype(bool)
-    image = draw_tracks(
-        np.ascontiguousarray(frame_bgr[:, :, ::-1]),
-        boxes=boxes[seen],
-        instance_ids=[i for i, v in zip(ids, seen) if v],
-        labels=[f"#{i} {s:.2f}" for i, s, v in zip(ids, scores, seen) if v],
-    )
-    if not seen.all():
-        vis = Visualizer(image)
-        for box, i in zip(boxes[~seen], [i for i, v in zip(ids, seen) if not v]):
-            vis.draw_box(box, edge_color=id_color(i), line_style="--")
-            label = f"#{i} lost"
-            vis.draw_text(label, (box[0], box[1]), color=id_color(i), horizontal_alignment="left")
-        image = vis.output.get_image()
-    return image[:, :, ::-1]
+    rgb = np.ascontiguousarray(frame_bgr[:, :, ::-1])
+    return draw_single_targets(rgb, instances)[:, :, ::-1]
 
 
 def write_results(folder, boxes, visible):

@@ -20,16 +20,17 @@ import argparse
 import logging
 
 import cv2
+import numpy as np
 import torch
 import tqdm
 from detectron2.config import instantiate
 from detectron2.data.catalog import Metadata
 from detectron2.utils.logger import setup_logger
-from detectron2.utils.visualizer import Visualizer
 
 from d2track.checkpoint import add_allow_partial_argument, load_weights
 from d2track.config import load_config
 from d2track.engine import resolve_device
+from d2track.engine.show import draw_detections
 from d2track.engine.video_predictor import VideoPredictor, find_thing_classes
 from d2track.utils.demo_output import check_display, frame_sink, show_frame
 from d2track.utils.video_io import open_frame_source
@@ -87,9 +88,9 @@ def load_predictor(args):
 
 def draw(frame_bgr, instances, metadata, score_thr):
     """The frame (H, W, 3) BGR with the instances scoring at least ``score_thr``."""
-    instances = instances[instances.scores >= score_thr]
-    vis = Visualizer(frame_bgr[:, :, ::-1], metadata)
-    return vis.draw_instance_predictions(instances).get_image()[:, :, ::-1]
+    rgb = np.ascontiguousarray(frame_bgr[:, :, ::-1])
+    classes = metadata.get("thing_classes", None)
+    return draw_detections(rgb, instances, score_thr=score_thr, thing_classes=classes)[:, :, ::-1]
 
 
 def run(predictor, source, metadata, args, write):
