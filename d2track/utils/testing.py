@@ -266,3 +266,32 @@ def count_video_frames(path):
         count += 1
     capture.release()
     return count
+
+
+def random_model(config_file, *overrides, seed=0, confident=False):
+    """A config's model with seeded random weights (tests of tools that run a whole model).
+
+    Args:
+        config_file (str): a LazyConfig file.
+        overrides (str): ``key=value`` overrides (checked as the tools check them).
+        seed (int): torch seed of the initialisation.
+        confident (bool): make the detector's class 0 likely everywhere (its logit bias 3), so
+            that random weights keep detections above a tracker's thresholds (they otherwise give
+            every class about the same score).
+
+    Returns:
+        tuple[DictConfig, nn.Module]: the config and its model (in training mode).
+    """
+    import torch
+    from detectron2.config import instantiate
+
+    from d2track.config import load_config
+
+    cfg = load_config(str(config_file), list(overrides))
+    torch.manual_seed(seed)
+    model = instantiate(cfg.model)
+    if confident:
+        detector = getattr(model, "detector", model)
+        with torch.no_grad():
+            detector.roi_heads.box_predictor.cls_score.bias[0] = 3.0
+    return cfg, model

@@ -17,14 +17,12 @@ Examples::
 
 The task comes from the config's ``dataloader.evaluator`` (``VIDEvaluator``: vid,
 ``MOTEvaluator``: mot, ``SOTEvaluator``/``VOTEvaluator``: sot, ``VISEvaluator``: vis), else from
-the model (a ``TrackingByDetection``: mot, a model with a single object tracker: sot, a
-``GeneralizedRCNN``: vid). Each runs as its demo does: VID through
-:class:`~d2track.engine.video_predictor.VideoPredictor` (the model's test reference sampler, the
-test mapper's transforms); MOT and VIS through :func:`~d2track.engine.track_stream.track_stream`
-(an offline ``video_postprocessor`` is not run); SOT through
-:class:`~d2track.engine.sot_inference.SOTTestProtocol` in one pass (OPE) from the first frame's
-box: the split's annotation, or ``--init-box`` with ``--input`` (a VOT config's resets are not
-timed: they depend on failures).
+the model (:func:`d2track.engine.video_tasks.model_task`). Each runs as its demo does
+(:func:`d2track.engine.video_tasks.run_video`): VID through ``VideoPredictor`` (the model's test
+reference sampler, the test mapper's transforms); MOT and VIS through ``track_stream`` (an offline
+``video_postprocessor`` is not run); SOT initialised on the first frame's box, then tracked: the
+split's annotation, or ``--init-box`` with ``--input`` (a VOT config's resets are not timed: they
+depend on failures).
 
 ``--input`` (a video file or a folder of frames) or ``--split`` (a registered dataset, its videos
 in order, each a new stream: trackers reset) gives the first ``--warmup + --num-frames`` frames,
@@ -73,9 +71,8 @@ from d2track.config import load_config
 from d2track.data.build import get_video_dataset_dicts
 from d2track.data.mappers.sot import sot_region
 from d2track.engine import resolve_device
-from d2track.engine.sot_inference import SOTTestProtocol
-from d2track.engine.track_stream import track_stream
-from d2track.engine.video_predictor import VideoPredictor
+from d2track.engine.video_tasks import model_task, run_video
+from d2track.engine.vot_protocol import vot_init_box
 from d2track.evaluation import MOTEvaluator, SOTEvaluator, VIDEvaluator, VISEvaluator, VOTEvaluator
 from d2track.modeling.meta_arch import TrackingByDetection
 from d2track.tracking.sot import SingleObjectTracker
@@ -107,14 +104,6 @@ def evaluator_task(cfg):
             if isinstance(cls, type) and issubclass(cls, base):
                 return task, [c.__name__ for c in classes]
     return None, [getattr(c, "__name__", str(c)) for c in classes]
-
-
-def model_task(model):
-    if isinstance(model, TrackingByDetection):
-        return "mot"
-    if isinstance(getattr(model, "tracker", None), SingleObjectTracker):
-        return "sot"
-    return "vid" if isinstance(model, GeneralizedRCNN) else None
 
 
 def find_task(cfg, model, config_file):
@@ -218,39 +207,17 @@ def load_videos(args, task, count):
     return input_videos(args.input, count, args.init_box)
 
 
-def vid_steps(cfg, model, videos):
-    """One VideoPredictor step per frame (the demo_vid path)."""
-    predictor = VideoPredictor.from_config(cfg, model)
-    for video_id, (frames, _) in enumerate(videos):
-        yield from predictor(frames, video_id=video_id)
+def xywh_of_region(region):
+    """(4,) ``x, y, w, h`` of a (4,) box or (8,) VOT polygon region (its initialisation box)."""
+    x1, y1, x2, y2 = vot_init_box(region)
+    return np.array([x1, y1, x2 - x1, y2 - y1])
 
 
-def track_steps(cfg, model, videos):
-    """One tracked frame per step, a new stream per video (the demo_mot_vis path)."""
-    mapper = cfg.dataloader.test.mapper
-    augmentations = instantiate(mapper.augmentations)
-    image_format = mapper.get("image_format", "BGR")
-    for frames, _ in videos:
-        yield from track_stream(
-            frames, model, augmentations=augmentations, image_format=image_format
-        )
-
-
-def sot_steps(cfg, model, videos):
-    """One OPE step per frame: init on frame 0's region, then track (the SOT evaluation path)."""
-    image_format = cfg.dataloader.test.mapper.get("image_format", "BGR")
-    if image_format not in ("BGR", "RGB"):
-        raise ValueError(f"dataloader.test.mapper.image_format {image_format!r}: BGR or RGB only")
-    protocol = SOTTestProtocol(protocol="ope")
+def frame_steps(cfg, model, videos, task):
+    """One frame's work per step, every video from its frame 0, as the task's demo runs it."""
     for video_id, (frames, region) in enumerate(videos):
-        for frame_id, frame in enumerate(frames):
-            image = frame[:, :, ::-1] if image_format == "RGB" else frame
-            image = torch.as_tensor(np.ascontiguousarray(image.transpose(2, 0, 1)))
-            inputs = dict(image=image, frame_id=frame_id, video_id=video_id, gt_region=region)
-            yield protocol(model.tracker, model, inputs)
-
-
-STEPS = {"vid": vid_steps, "mot": track_steps, "vis": track_steps, "sot": sot_steps}
+        boxes = None if region is None else xywh_of_region(region)[None]
+        yield from run_video(cfg, model, frames, task=task, init_boxes=boxes, video_id=video_id)
 
 
 def time_frames(steps, *, warmup, num_frames, device):
@@ -315,7 +282,7 @@ def benchmark(args):
     with torch.no_grad():
         times = [
             time_frames(
-                STEPS[task](cfg, model, videos),
+                frame_steps(cfg, model, videos, task),
                 warmup=args.warmup,
                 num_frames=args.num_frames,
                 device=device,

@@ -20,6 +20,20 @@ without weights refuses to run). Frames are tracked one at a time as they are re
 (:func:`d2track.engine.track_stream.track_stream`) and drawn at once, so a config's offline
 ``model.video_postprocessor`` (ByteTrack's MOT17 track interpolation) is not drawn: it applies to
 the results ``tools/lazyconfig_train_net.py --eval-only`` writes and scores.
+
+``--onnx detector.onnx`` detects with a graph exported from the same config
+(``tools/deploy/export_onnx.py --network detector``) run by onnxruntime on the CPU, in place of
+the PyTorch detector: same preprocessing, same Instances (to float precision); the ReID model or
+the track head (on the graph's features) and the tracker run as without it. The detector needs
+no checkpoint then (``model.detector_weights`` defaults to null); Tracktor (which regresses boxes
+with the box head) and public detections need the PyTorch detector and are refused::
+
+    tools/deploy/export_onnx.py \\
+        --config-file projects/ByteTrack/configs/bytetrack_faster_rcnn_tiny_synthetic_mot.py \\
+        --weights model_final.pth --network detector --output detector.onnx
+    tools/demo/demo_mot_vis.py \\
+        --config-file projects/ByteTrack/configs/bytetrack_faster_rcnn_tiny_synthetic_mot.py \\
+        --onnx detector.onnx --input video.mp4 --output tracked.mp4
 """
 
 import d2track  # noqa: F401  (first: installs the Detectron2 compat layer)
@@ -30,6 +44,7 @@ import contextlib
 import logging
 
 import cv2
+import numpy as np
 import torch
 import tqdm
 from detectron2.config import instantiate
@@ -38,10 +53,11 @@ from detectron2.utils.logger import setup_logger
 from d2track.checkpoint import add_allow_partial_argument, load_eval_weights
 from d2track.config import load_config
 from d2track.engine import resolve_device
+from d2track.engine.show import draw_tracked
 from d2track.engine.track_stream import open_stream, track_stream
+from d2track.export import use_onnx_detector
 from d2track.utils.demo_output import check_display, frame_sink, show_frame
 from d2track.utils.video_io import open_frame_source
-from d2track.utils.visualizer import draw_tracks
 
 logger = logging.getLogger("d2track")
 
@@ -69,6 +85,13 @@ def parse_args(argv=None):
     parser.add_argument("--device", default=None, help="cpu or cuda (default: cfg.train.device)")
     parser.add_argument("--score-thr", type=float, default=0.0, help="min score to draw")
     parser.add_argument("--max-frames", type=int, default=None, help="stop after this many")
+    parser.add_argument(
+        "--onnx",
+        default=None,
+        metavar="FILE",
+        help="an exported detector graph (tools/deploy/export_onnx.py) to detect with "
+        "(onnxruntime, CPU) in place of the config's PyTorch detector",
+    )
     add_allow_partial_argument(parser)
     parser.add_argument("opts", nargs=argparse.REMAINDER, help="key=value config overrides")
     args = parser.parse_args(argv)
@@ -78,11 +101,16 @@ def parse_args(argv=None):
 
 
 def load_model(args):
-    """The tracking model of the config, on its device, in eval mode; and the test mapper."""
-    cfg = load_config(args.config_file, args.opts)
+    """The tracking model of the config, on its device, in eval mode (its detector the
+    ``--onnx`` graph if given); and the test mapper."""
+    # with --onnx the graph holds the detector's weights (an override given after this wins)
+    opts = ["model.detector_weights=null", *args.opts] if args.onnx else args.opts
+    cfg = load_config(args.config_file, opts)
     device = args.device or cfg.get("train", {}).get("device", "cuda")
     model = instantiate(cfg.model).to(resolve_device(device)).eval()
     load_eval_weights(model, args.weights, allow_partial=args.allow_partial, source="--weights")
+    if args.onnx:
+        use_onnx_detector(model, args.onnx)
     mapper = cfg.dataloader.test.mapper
     return model, instantiate(mapper.augmentations), mapper.get("image_format", "BGR")
 
@@ -90,15 +118,8 @@ def load_model(args):
 def draw(frame_bgr, instances, score_thr):
     """The frame (H, W, 3) BGR with the tracks scoring at least ``score_thr`` (and their
     ``pred_masks`` when the model segments), coloured by ID."""
-    instances = instances[instances.scores >= score_thr]
-    masks = instances.pred_masks.numpy() if instances.has("pred_masks") else None
-    image = draw_tracks(
-        frame_bgr[:, :, ::-1],
-        boxes=instances.pred_boxes.tensor.numpy(),
-        instance_ids=instances.ID.tolist(),
-        masks=masks,
-    )
-    return image[:, :, ::-1]
+    rgb = np.ascontiguousarray(frame_bgr[:, :, ::-1])
+    return draw_tracked(rgb, instances, score_thr=score_thr)[:, :, ::-1]
 
 
 def _source_info(source):

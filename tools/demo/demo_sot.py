@@ -43,6 +43,7 @@ from d2track.checkpoint import add_allow_partial_argument, load_eval_weights
 from d2track.config import load_config
 from d2track.engine import resolve_device
 from d2track.engine.show import draw_single_targets
+from d2track.engine.video_tasks import track_single_targets
 from d2track.engine.vot_protocol import vot_init_box
 from d2track.evaluation.sot.txt_io import read_boxes
 from d2track.utils.box_args import parse_xywh_box, valid_xywh_box
@@ -184,26 +185,13 @@ def write_results(folder, boxes, visible):
             np.savetxt(f, visible[:, k].astype(int), fmt="%d")
 
 
-def track(model, frames, boxes_xywh, image_format):
-    """Yield ``(index, frame_bgr, instances)``: init on frame 0, then one ``track`` per frame."""
-    tracker = model.tracker
-    boxes = np.concatenate([boxes_xywh[:, :2], boxes_xywh[:, :2] + boxes_xywh[:, 2:]], axis=1)
-    for index, frame in enumerate(frames):
-        image = np.ascontiguousarray(frame[:, :, ::-1]) if image_format == "RGB" else frame
-        if index == 0:
-            yield index, frame, tracker.init(model, image, boxes)
-        else:
-            yield index, frame, tracker.track(model, image)
-
-
 def run(args, model, source, boxes_xywh, write):
     """Track, draw and write every frame; return the (T, K, 4) boxes and (T, K) visibility."""
     total = min(len(source), args.max_frames or len(source))
     frames = (source[i] for i in range(total))
-    image_format = getattr(model, "input_format", "BGR")
     boxes, visible = [], []
     for index, frame, instances in tqdm.tqdm(
-        track(model, frames, boxes_xywh, image_format), total=total, unit="frame"
+        track_single_targets(model, frames, boxes_xywh), total=total, unit="frame"
     ):
         boxes.append(instances.pred_boxes.tensor.numpy())
         visible.append(instances.visible.numpy())
