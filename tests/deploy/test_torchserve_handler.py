@@ -189,3 +189,29 @@ def test_force_replaces_an_archive(tiny_models, tmp_path):
     assert again == first and sorted(p.name for p in tmp_path.iterdir()) == ["sot.mar"]
     with zipfile.ZipFile(again) as archive:
         assert json.loads(archive.read("MAR-INF/MANIFEST.json"))["model"]["modelVersion"] == "2.0"
+
+
+def test_tracking_model_is_packed_from_its_part_weights(tiny_models, tmp_path):
+    tool = DEPLOY / "d2track2torchserve.py"
+    whole = torch.load(tiny_models.weights("mot"), weights_only=True)["model"]
+    detector = {k[len("detector.") :]: v for k, v in whole.items() if k.startswith("detector.")}
+    torch.save({"model": detector}, tmp_path / "detector.pth")
+    config, overrides = tiny_models.config("mot")
+    mar = run_tool_main(
+        tool,
+        *("--config-file", config, "--output-folder", tmp_path / "store", "--model-name", "mot"),
+        *overrides,
+        f"model.detector_weights={tmp_path / 'detector.pth'}",
+    )
+    with zipfile.ZipFile(mar) as archive:
+        info = json.loads(archive.read("d2track_model.json"))
+        archive.extract(info["weights"], tmp_path / "unpacked")
+    packed = torch.load(tmp_path / "unpacked" / info["weights"], weights_only=True)["model"]
+    assert info["task"] == "mot" and sorted(packed) == sorted(whole)
+    assert all(torch.equal(packed[k], whole[k]) for k in whole)
+    sot_config = tiny_models.config("sot")[0]
+    with pytest.raises(SystemExit, match="give --weights .*only a tracking model"):
+        run_tool_main(
+            tool,
+            *("--config-file", sot_config, "--output-folder", tmp_path / "s", "--model-name", "s"),
+        )

@@ -16,7 +16,16 @@ checkpoint, and ``d2track_model.json`` (the task: vid, mot, sot or vis, detected
 unless ``--task`` says). The checkpoint must hold the whole model: it is loaded here, with
 d2track's checks, before anything is written, so an archive that packs a checkpoint of another
 model is never made. A tracking model's ``detector_weights``/``reid_weights`` files are not
-packed; the checkpoint gives those parts their weights. Serve it with::
+packed; the checkpoint gives those parts their weights. Without ``--weights``, a tracking model
+is built from those files (checked as ``--eval-only`` checks them) and its weights are packed as
+one whole-model checkpoint::
+
+    tools/deploy/d2track2torchserve.py \
+        --config-file projects/ByteTrack/configs/bytetrack_faster_rcnn_tiny_synthetic_mot.py \
+        --output-folder model_store --model-name bytetrack \
+        model.detector_weights=output/mot_detector/model_final.pth
+
+Serve it with::
 
     torchserve --start --ncs --disable-token-auth --model-store model_store \\
         --models bytetrack=bytetrack.mar
@@ -56,7 +65,12 @@ def parse_args(argv=None):
         description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--config-file", required=True, metavar="FILE")
-    parser.add_argument("--weights", required=True, help="checkpoint (.pth) of the whole model")
+    parser.add_argument(
+        "--weights",
+        default=None,
+        help="checkpoint (.pth) of the whole model (default: a tracking model's weights, built "
+        "from its config's detector_weights/reid_weights)",
+    )
     parser.add_argument("--output-folder", required=True, help="where <model-name>.mar goes")
     parser.add_argument("--model-name", required=True, help="the name TorchServe serves it as")
     parser.add_argument("--model-version", default="1.0")
@@ -84,6 +98,25 @@ def save_config(cfg, path):
             "error: the config cannot be saved as YAML (it holds objects LazyConfig.save cannot "
             "write, e.g. a lambda or a class defined in the config file): move them to a module"
         )
+
+
+def whole_model_weights(args, staging):
+    """A tracking model built from its config's part-weight files, saved whole in ``staging``."""
+    import torch
+
+    cfg = load_config(args.config_file, args.opts)
+    if not any(cfg.model.get(key) for key in PART_WEIGHTS):
+        raise SystemExit(
+            f"error: {args.config_file}: give --weights (a checkpoint of the whole model); only "
+            "a tracking model with model.detector_weights/reid_weights files is built without it"
+        )
+    try:
+        model = VideoModel.load(cfg, None).model  # the part files, loaded strictly
+    except (CheckpointMismatchError, MissingWeightsError, FileNotFoundError) as e:
+        raise SystemExit(f"error: {args.config_file}: {e}")
+    path = staging / f"{args.model_name}_model.pth"
+    torch.save({"model": model.state_dict()}, path)
+    return str(path)
 
 
 def check_model(args, config):
@@ -128,6 +161,8 @@ def package(args):
     with tempfile.TemporaryDirectory(dir=output.parent, prefix=f".{args.model_name}.") as tmp:
         staging = Path(tmp)
         save_config(cfg, staging / CONFIG_NAME)
+        if args.weights is None:
+            args.weights = whole_model_weights(args, staging)
         task = check_model(args, staging / CONFIG_NAME)
         info = dict(task=task, config=CONFIG_NAME, weights=os.path.basename(args.weights))
         dump_json(info, staging / MODEL_INFO)
@@ -140,7 +175,7 @@ def package(args):
 def main(argv=None):
     args = parse_args(argv)
     setup_logger(name="d2track")
-    if not os.path.isfile(args.weights):
+    if args.weights is not None and not os.path.isfile(args.weights):
         raise SystemExit(f"error: --weights {args.weights}: no such file")
     if not MODEL_NAME.fullmatch(args.model_name):
         raise SystemExit(
@@ -148,7 +183,7 @@ def main(argv=None):
             "(starting with a letter or digit)"
         )
     packed = [CONFIG_NAME, MODEL_INFO, *(f.name for f in HANDLER_FILES), HANDLER.name]
-    if os.path.basename(args.weights) in packed:
+    if args.weights is not None and os.path.basename(args.weights) in packed:
         raise SystemExit(f"error: --weights: rename the file: the archive holds its own {packed}")
     return package(args)
 

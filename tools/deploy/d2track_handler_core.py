@@ -111,11 +111,13 @@ class VideoModel:
     @classmethod
     def load(cls, cfg, weights, *, task=None, device="cpu"):
         """Instantiate ``cfg.model`` on ``device`` with every weight from ``weights`` (checked:
-        a checkpoint of another model is an error)."""
+        a checkpoint of another model is an error); ``weights=None``: a tracking model's
+        weights from its config's ``detector_weights``/``reid_weights`` files (checked too)."""
         if isinstance(cfg, str):
             cfg = LazyConfig.load(cfg)
         model = instantiate(cfg.model).to(device).eval()
-        load_weights(model, str(weights), hint=_WHOLE_MODEL)  # no --allow-partial: all or none
+        if weights is not None:
+            load_weights(model, str(weights), hint=_WHOLE_MODEL)  # no --allow-partial
         if callable(getattr(model, "check_weights", None)):
             model.check_weights()
         return cls(cfg, model, task=task)

@@ -40,7 +40,12 @@ def parse_args(argv=None):
         description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--config-file", required=True, metavar="FILE")
-    parser.add_argument("--weights", required=True, help="the checkpoint packed in the archive")
+    parser.add_argument(
+        "--weights",
+        default=None,
+        help="the checkpoint packed in the archive (default: a tracking model's part weights, "
+        "as d2track2torchserve.py packs them without --weights)",
+    )
     parser.add_argument("--video", required=True, help="a video file OpenCV can read")
     parser.add_argument("--model-name", required=True, help="the name TorchServe serves it as")
     parser.add_argument("--inference-addr", default="http://127.0.0.1:8080")
