@@ -19,6 +19,7 @@ from d2track.data.converters import progress
 from d2track.data.converters.mot import SPLITS, convert_split
 from d2track.data.datasets.root import datasets_root
 from d2track.utils.file_io import dump_json
+from d2track.utils.input_files import InputFileError
 
 
 def parse_args(argv=None):
@@ -55,4 +56,7 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    try:
+        main(sys.argv[1:])
+    except InputFileError as e:  # a layout problem: say where, skip the traceback
+        sys.exit(f"error: {e}")

@@ -22,6 +22,7 @@ from d2track.data.converters.mot_reid import (
     write_crops,
     write_lists,
 )
+from d2track.utils.input_files import InputFileError
 
 
 def parse_args(argv=None):
@@ -59,4 +60,7 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    try:
+        main(sys.argv[1:])
+    except InputFileError as e:  # a layout problem: say where, skip the traceback
+        sys.exit(f"error: {e}")
