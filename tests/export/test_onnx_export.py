@@ -101,6 +101,31 @@ def test_masktrack_detector_and_track_head(masktrack, synthetic_frames, tmp_path
     assert head[0][0].torch_shape == (4, 256) and head[0][0].max_abs_value > 0
 
 
+def test_qdtrack_detector_and_track_head(tiny, synthetic_frames, tmp_path, one_torch_thread):
+    qdtrack = "projects/QDTrack/configs/qdtrack_faster_rcnn_tiny_800it_synthetic_mot.py"
+    _, model, preprocess = tiny(qdtrack, "model.detector_weights=null", confident=True)
+    model.load_state_dict(model.state_dict())  # as a whole checkpoint: the track head has weights
+    networks = export_networks(model, preprocess=preprocess)
+    assert list(networks) == ["detector", "track_head"]
+    frames = two_sizes(synthetic_frames[1])
+    detector = export_and_check(networks["detector"], frames, tmp_path / "det.onnx")
+    assert detector[0][0].torch_shape[0] > 0
+    assert_agree(detector, [d.name for d in detector[0]])
+    head = export_and_check(networks["track_head"], frames, tmp_path / "head.onnx")
+    assert_agree(head, ["embeds"])
+    assert head[0][0].torch_shape[0] > 0 and head[0][0].max_abs_value > 0
+
+
+def test_selsa_single_frame_detector(tiny, synthetic_frames, tmp_path, one_torch_thread):
+    selsa = "projects/SELSA/configs/selsa_faster_rcnn_tiny_400it_synthetic.py"
+    _, model, preprocess = tiny(selsa, "model.roi_heads.box_predictor.test_score_thresh=0")
+    network = export_networks(model, preprocess=preprocess)["detector"]
+    frames = two_sizes(synthetic_frames[0])
+    all_diffs = export_and_check(network, frames, tmp_path / "selsa.onnx")
+    assert_agree(all_diffs, ["boxes", "classes", "scores"])
+    assert all_diffs[0][0].torch_shape[0] > 0
+
+
 def test_network_names_per_model_kind(tiny):
     selsa = "projects/SELSA/configs/selsa_faster_rcnn_tiny_400it_synthetic.py"
     deepsort = "projects/DeepSORT/configs/deepsort_faster_rcnn_tiny_synthetic_mot.py"
