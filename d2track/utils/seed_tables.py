@@ -52,7 +52,7 @@ def machine_info():
 
 def add_seed_table_arguments(parser, *, config, output, trackers):
     """The arguments every seed table takes: ``--config-file``, ``--output``, ``--seeds``,
-    ``--skip-train``, ``--only`` (among ``trackers``), ``--num-videos``; call
+    ``--skip-train``, ``--only`` (among ``trackers``), ``--num-videos``, ``--table-name``; call
     :func:`add_overrides_argument` after the table's own ones."""
     parser.add_argument("--config-file", default=str(config), metavar="FILE")
     parser.add_argument("--output", default=output, type=Path)
@@ -65,6 +65,12 @@ def add_seed_table_arguments(parser, *, config, output, trackers):
         "--only", nargs="+", choices=trackers, default=trackers, help="trackers to run"
     )
     parser.add_argument("--num-videos", type=int, help="score only the first N videos")
+    parser.add_argument(
+        "--table-name",
+        default="table.json",
+        help="the table's json in --output; another name keeps an earlier table, e.g. when "
+        "--skip-train scores the same weights on another split",
+    )
 
 
 def add_overrides_argument(parser):

@@ -145,8 +145,9 @@ def test_table_on_two_videos(tmp_path, capsys, monkeypatch, one_thread):
     assert record["runs"][1]["trackers"]["static"]["sot"] == static["sot"]
 
     # a second run reuses the weights (no training) and gives the same numbers
-    tool.main(["--only", "static", "template", "--skip-train", *argv])
-    again = json.loads((tmp_path / "table.json").read_text())
+    tool.main(["--only", "static", "template", "--skip-train", "--table-name", "b.json", *argv])
+    assert json.loads((tmp_path / "table.json").read_text()) == saved  # kept
+    again = json.loads((tmp_path / "b.json").read_text())
     assert len(calls) == 1 and again["runs"]["1"]["train_seconds"] is None
     assert list(again["summary"]) == ["static", "template"]
     for short in ("static", "template"):

@@ -24,8 +24,9 @@ run). Target loss, over the tracked frames (not frame 0) of the OPE run: ``absen
 is the fraction reported visible among frames whose ground truth has no visible target (absent
 or flagged), ``present_as_lost`` the fraction reported not visible among the others. Prints a
 markdown table (mean ± standard deviation over seeds) and writes ``<output>/table.json``
-(atomically), with per-seed results, timings and the machine. The training run also scores
-``siamrpn`` with OPE at its end (``train_eval_results`` in the json, the same numbers).
+(``--table-name``; atomically), with per-seed results, timings and the machine. The training
+run also scores ``siamrpn`` with OPE at its end (``train_eval_results`` in the json, the same
+numbers).
 
 Example (the README's table: 3 seeds, each trained for 800 iterations on the CPU)::
 
@@ -35,6 +36,12 @@ A quick look at trained weights on 3 videos (``key=value`` overrides go to the c
 
     .venv/bin/python tools/analysis/sot_synthetic_table.py --output output/sot_table \\
         --seeds 0 --skip-train --num-videos 3 dataloader.test.num_workers=0
+
+The same weights on the 100 videos of ``synthetic_sot_val100``, into ``table_val100.json``::
+
+    .venv/bin/python tools/analysis/sot_synthetic_table.py --output output/sot_table \
+        --skip-train --only siamrpn template --table-name table_val100.json \
+        dataloader.test.dataset_dicts.names=synthetic_sot_val100
 """
 
 import d2track  # noqa: F401  (first: installs the Detectron2 compat layer)
@@ -298,7 +305,7 @@ def main(argv=None):
         summary=summary,
         runs=runs,
     )
-    dump_json(record, args.output / "table.json")
+    dump_json(record, args.output / args.table_name)
     return record
 
 

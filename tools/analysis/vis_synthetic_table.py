@@ -162,7 +162,7 @@ def main(argv=None):
         summary=summary,
         runs=runs,
     )
-    dump_json(record, args.output / "table.json")
+    dump_json(record, args.output / args.table_name)
     return record
 
 

@@ -5,9 +5,11 @@ within +-100 frames of the template, positive with probability 0.8; SiamFC crops
 then 127/255 px windows with shift 4/64 px and scale 0.05/0.18 jitter, colour offsets on both
 and cross blur on 20% of the search crops). As MMTracking mixes ImageNet VID, COCO and DET,
 each pair comes from one of three synthetic training splits, drawn with probabilities
-0.4 / 0.3 / 0.3: ``synthetic_sot_train`` (one target among look-alike distractors, 20 tracks)
-and every object track of ``synthetic_vid_train`` and ``synthetic_vis_train`` (several objects
-of the same six looks per video; 20 videos each). Test: whole videos in frame order; the
+0.4 / 0.3 / 0.3: ``synthetic_sot_train200`` (one target among look-alike distractors, 200
+tracks) and every object track of ``synthetic_vid_train200`` and ``synthetic_vis_train200``
+(several objects of the same six looks per video; 200 videos each). These are the ``train``
+splits with 10x the videos: on the 20-video splits the tiny SiamRPN++ fitted its training
+videos and not others (see its config). Test: whole videos in frame order; the
 tracker starts from frame 0's box and :class:`~d2track.evaluation.SOTEvaluator` scores OPE
 success, precision and normalised precision (MMTracking's ``eval_sot_ope``). For the VOT reset
 protocol set ``model.test_protocol.protocol = "vot"`` and
@@ -31,7 +33,7 @@ dataloader = OmegaConf.create()
 dataloader.train = L(build_mixed_train_loader)(
     datasets=[
         L(SOTPairDataset)(
-            dataset_dicts=L(get_video_dataset_dicts)(names=f"synthetic_{task}_train"),
+            dataset_dicts=L(get_video_dataset_dicts)(names=f"synthetic_{task}_train200"),
             frame_range=100,
             pos_prob=0.8,
         )

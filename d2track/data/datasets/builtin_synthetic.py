@@ -8,6 +8,12 @@ synthetic_<task>_<s>          CocoVID videos for ``task`` in vid, mot, sot, vis;
                               ``<s>``: train (20 videos), val (10), test (10: held
                               out for choosing recipes and tracker values, so that
                               the val numbers are not tuned); see :mod:`.synthetic`
+synthetic_<task>_train200     the train split's generator and seed with 200 videos (its
+                              first 20 are ``train``'s) for vid, sot, vis: more look and
+                              scene variety for learned trackers (SiamRPN++'s tiny recipe)
+synthetic_sot_val100          the val split with 100 videos (its first 10 are ``val``'s):
+                              SOT scores with about a third (1/sqrt(10)) of the sampling
+                              noise of 10 videos
 synthetic_mot_dance_<s>       hard MOT, as DanceTrack: 8-15 look-alike dancers that
                               turn, stop, reverse and cross; static camera; 80 frames
 synthetic_mot_sports_<s>      hard MOT, as SportsMOT: 10-15 players in 3 kits, fast
@@ -32,6 +38,7 @@ __all__ = [
     "SYNTHETIC_SHAPES_SPLITS",
     "SYNTHETIC_VIDEO_SPLITS",
     "SYNTHETIC_HARD_MOT_SPLITS",
+    "SYNTHETIC_LARGE_SPLITS",
     "register_synthetic_shapes",
     "register_synthetic_videos",
     "register_all_synthetic",
@@ -49,6 +56,11 @@ SYNTHETIC_VIDEO_SPLITS = {
     f"synthetic_{task}_{split}": (task, split)
     for task in ("vid", "mot", "sot", "vis")
     for split in _SPLITS
+}
+# name -> (task, split, number of videos): a split made larger, same params otherwise
+SYNTHETIC_LARGE_SPLITS = {
+    **{f"synthetic_{task}_train200": (task, "train", 200) for task in ("vid", "sot", "vis")},
+    "synthetic_sot_val100": ("sot", "val", 100),
 }
 SYNTHETIC_HARD_MOT_SPLITS = {
     f"synthetic_{task}_{split}": (task, split)
@@ -108,3 +120,5 @@ def register_all_synthetic():
         register_synthetic_shapes(name, num_images=num_images, seed=seed)
     for name, (task, split) in {**SYNTHETIC_VIDEO_SPLITS, **SYNTHETIC_HARD_MOT_SPLITS}.items():
         register_synthetic_videos(name, task=task, split=split)
+    for name, (task, split, num_videos) in SYNTHETIC_LARGE_SPLITS.items():
+        register_synthetic_videos(name, task=task, split=split, num_videos=num_videos)
