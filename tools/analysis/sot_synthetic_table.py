@@ -39,8 +39,8 @@ A quick look at trained weights on 3 videos (``key=value`` overrides go to the c
 
 The same weights on the 100 videos of ``synthetic_sot_val100``, into ``table_val100.json``::
 
-    .venv/bin/python tools/analysis/sot_synthetic_table.py --output output/sot_table \
-        --skip-train --only siamrpn template --table-name table_val100.json \
+    .venv/bin/python tools/analysis/sot_synthetic_table.py --output output/sot_table \\
+        --skip-train --only siamrpn template --table-name table_val100.json \\
         dataloader.test.dataset_dicts.names=synthetic_sot_val100
 """
 
