@@ -42,6 +42,9 @@ The same weights on the 100 videos of ``synthetic_sot_val100``, into ``table_val
     .venv/bin/python tools/analysis/sot_synthetic_table.py --output output/sot_table \\
         --skip-train --only siamrpn template --table-name table_val100.json \\
         dataloader.test.dataset_dicts.names=synthetic_sot_val100
+
+``synthetic_sot_test100`` (the held-out split where the recipe was chosen, 100 videos) likewise,
+with ``--table-name table_test100.json``.
 """
 
 import d2track  # noqa: F401  (first: installs the Detectron2 compat layer)

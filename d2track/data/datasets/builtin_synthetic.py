@@ -14,6 +14,8 @@ synthetic_<task>_train200     the train split's generator and seed with 200 vide
 synthetic_sot_val100          the val split with 100 videos (its first 10 are ``val``'s):
                               SOT scores with about a third (1/sqrt(10)) of the sampling
                               noise of 10 videos
+synthetic_sot_test100         the test split with 100 videos (its first 10 are ``test``'s):
+                              for choosing SOT recipes and tracker values with less noise
 synthetic_mot_dance_<s>       hard MOT, as DanceTrack: 8-15 look-alike dancers that
                               turn, stop, reverse and cross; static camera; 80 frames
 synthetic_mot_sports_<s>      hard MOT, as SportsMOT: 10-15 players in 3 kits, fast
@@ -61,6 +63,7 @@ SYNTHETIC_VIDEO_SPLITS = {
 SYNTHETIC_LARGE_SPLITS = {
     **{f"synthetic_{task}_train200": (task, "train", 200) for task in ("vid", "sot", "vis")},
     "synthetic_sot_val100": ("sot", "val", 100),
+    "synthetic_sot_test100": ("sot", "test", 100),
 }
 SYNTHETIC_HARD_MOT_SPLITS = {
     f"synthetic_{task}_{split}": (task, split)

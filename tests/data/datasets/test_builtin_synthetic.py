@@ -50,6 +50,7 @@ def test_large_splits_are_registered_as_their_split_with_more_videos():
     assert SYNTHETIC_LARGE_SPLITS == {
         **{f"synthetic_{t}_train200": (t, "train", 200) for t in ("vid", "sot", "vis")},
         "synthetic_sot_val100": ("sot", "val", 100),
+        "synthetic_sot_test100": ("sot", "test", 100),
     }
     for name, (task, split, _) in SYNTHETIC_LARGE_SPLITS.items():
         assert name in DatasetCatalog.list()
